@@ -1,0 +1,1 @@
+"""Packaged configuration: settings defaults (``newsmon.yaml``) and index templates."""

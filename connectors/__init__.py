@@ -1,0 +1,1 @@
+"""Connectors to external systems: Kafka (source, sinks, admin) and the search engines."""

@@ -1,0 +1,75 @@
+"""The search layer: one interface, an Elasticsearch and an OpenSearch implementation.
+
+:func:`connect_search_engine` picks the implementation from ``search.engine`` or, when
+that is ``auto``, by asking the server who it is.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from newsmon.connectors.search.base import EngineInfo, SearchEngine
+from newsmon.connectors.search.bulk import BulkReport, IndexAction
+from newsmon.exceptions import ConfigurationError, SearchEngineError
+from newsmon.settings import SearchSettings, packaged_config_dir
+
+__all__ = [
+    "BulkReport",
+    "EngineInfo",
+    "IndexAction",
+    "SearchEngine",
+    "connect_search_engine",
+    "detect_engine",
+    "install_index_templates",
+]
+
+
+def detect_engine(settings: SearchSettings) -> str:
+    """``"opensearch"`` or ``"elasticsearch"``, from the server's own answer to ``GET /``."""
+    from newsmon.connectors.search.opensearch import make_opensearch_client
+
+    # opensearch-py does not check the product header, so it can ask either engine.
+    client = make_opensearch_client(settings)
+    try:
+        body = client.info()
+    except Exception as e:
+        raise SearchEngineError(f"search engine at {settings.url} did not answer: {e}") from e
+    finally:
+        client.close()
+    distribution = body.get("version", {}).get("distribution", "elasticsearch")
+    return "opensearch" if distribution == "opensearch" else "elasticsearch"
+
+
+def connect_search_engine(settings: SearchSettings) -> SearchEngine:
+    """The :class:`SearchEngine` for the configured (or detected) engine."""
+    engine = settings.engine if settings.engine != "auto" else detect_engine(settings)
+    if engine == "opensearch":
+        from newsmon.connectors.search.opensearch import OpenSearchEngine
+
+        return OpenSearchEngine(settings)
+    from newsmon.connectors.search.elasticsearch import ElasticsearchEngine
+
+    return ElasticsearchEngine(settings)
+
+
+def load_index_template(name: str, config_dir: Path | None = None) -> dict[str, Any]:
+    """Read ``configs/index-templates/<name>.json``."""
+    path = (config_dir or packaged_config_dir()) / "index-templates" / f"{name}.json"
+    try:
+        template: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise ConfigurationError(f"cannot read index template {path}: {e}") from e
+    return template
+
+
+def install_index_templates(engine: SearchEngine, settings: SearchSettings) -> list[str]:
+    """Install newsmon's index templates, their patterns bound to the configured index names."""
+    installed = []
+    for template_name, index in (("articles", settings.articles_index),):
+        body = load_index_template(template_name)
+        body["index_patterns"] = [index, f"{index}-*"]
+        engine.put_index_template(f"{index}-template", body)
+        installed.append(f"{index}-template")
+    return installed

@@ -1,0 +1,97 @@
+"""The search-engine interface the pipeline, the CLI and the tests program against."""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from newsmon.connectors.search.bulk import (
+    BulkReport,
+    IndexAction,
+    ItemResult,
+    RetryPolicy,
+    chunk_actions,
+    index_chunk,
+)
+from newsmon.settings import SearchSettings
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """Which engine answered, and its version."""
+
+    distribution: str
+    version: str
+    cluster_name: str
+
+
+class SearchEngine(ABC):
+    """A small interface over Elasticsearch and OpenSearch.
+
+    Subclasses adapt one client library; the bulk logic (chunking, retries, per-item
+    results) is shared and lives in :mod:`newsmon.connectors.search.bulk`.
+    """
+
+    def __init__(self, settings: SearchSettings, sleep: Callable[[float], None] = time.sleep):
+        self.settings = settings
+        self._sleep = sleep
+        self._policy = RetryPolicy(
+            max_retries=settings.bulk_max_retries,
+            initial_backoff=settings.bulk_initial_backoff,
+            max_backoff=settings.bulk_max_backoff,
+        )
+
+    @abstractmethod
+    def info(self) -> EngineInfo:
+        """Ask the engine who it is (a cheap health check)."""
+
+    @abstractmethod
+    def put_index_template(self, name: str, body: dict[str, Any]) -> None:
+        """Create or replace a composable index template."""
+
+    @abstractmethod
+    def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Run a search request body (query DSL) and return the raw response."""
+
+    @abstractmethod
+    def get(self, index: str, doc_id: str) -> dict[str, Any] | None:
+        """The stored source of one document, or None when absent."""
+
+    @abstractmethod
+    def count(self, index: str, query: dict[str, Any] | None = None) -> int:
+        """Number of documents matching ``query`` (all when None)."""
+
+    @abstractmethod
+    def refresh(self, index: str) -> None:
+        """Make everything written so far visible to search."""
+
+    @abstractmethod
+    def delete_index(self, index: str) -> None:
+        """Delete an index (or indices by wildcard) if it exists."""
+
+    @abstractmethod
+    def delete_index_template(self, name: str) -> None:
+        """Delete an index template if it exists."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the client's connections."""
+
+    @abstractmethod
+    def _send_bulk(self, lines: list[bytes]) -> list[ItemResult]:
+        """Post NDJSON lines to the bulk API; raise TransientBulkError on retryable failures."""
+
+    def bulk_index(self, index: str, actions: Iterable[IndexAction]) -> BulkReport:
+        """Index documents with idempotent ids, in bounded chunks, retrying transient failures."""
+        report = BulkReport()
+        for chunk in chunk_actions(
+            actions,
+            index,
+            max_docs=self.settings.bulk_max_docs,
+            max_bytes=self.settings.bulk_max_bytes,
+        ):
+            report.merge(index_chunk(chunk, self._send_bulk, self._policy, self._sleep))
+        return report

@@ -1,0 +1,99 @@
+"""Elasticsearch 8.x/9.x implementation of :class:`SearchEngine`, on the official client.
+
+The official client refuses to talk to OpenSearch (it checks the ``X-Elastic-Product``
+header), so this implementation is exercised only where a real Elasticsearch runs:
+point ``NEWSMON_ES_URL`` at one and run the integration suite.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import elasticsearch
+from elasticsearch import Elasticsearch
+
+from newsmon.connectors.search.base import EngineInfo, SearchEngine
+from newsmon.connectors.search.bulk import ItemResult, TransientBulkError, parse_bulk_response
+from newsmon.exceptions import SearchEngineError
+from newsmon.settings import SearchSettings
+
+
+def make_elasticsearch_client(settings: SearchSettings) -> Elasticsearch:
+    """An official ``elasticsearch`` client built from the settings."""
+    kwargs: dict[str, Any] = {
+        "hosts": [settings.url],
+        "verify_certs": settings.verify_certs,
+        "request_timeout": settings.request_timeout,
+        "max_retries": 0,  # retries are ours (bulk.py), with backoff
+    }
+    if settings.ca_certs:
+        kwargs["ca_certs"] = str(settings.ca_certs)
+    if settings.username and settings.password:
+        kwargs["basic_auth"] = (settings.username, settings.password.get_secret_value())
+    if settings.api_key:
+        kwargs["api_key"] = settings.api_key.get_secret_value()
+    return Elasticsearch(**kwargs)
+
+
+class ElasticsearchEngine(SearchEngine):
+    """Talks to Elasticsearch 8.x and 9.x."""
+
+    def __init__(self, settings: SearchSettings, **kwargs: Any) -> None:
+        super().__init__(settings, **kwargs)
+        self._client = make_elasticsearch_client(settings)
+
+    def info(self) -> EngineInfo:
+        try:
+            body = self._client.info()
+        except elasticsearch.ApiError as e:
+            raise SearchEngineError(f"Elasticsearch at {self.settings.url} refused: {e}") from e
+        except elasticsearch.TransportError as e:
+            raise SearchEngineError(f"Elasticsearch at {self.settings.url} unreachable: {e}") from e
+        version = body["version"]
+        return EngineInfo("elasticsearch", version.get("number", "?"), body.get("cluster_name", "?"))
+
+    def put_index_template(self, name: str, body: dict[str, Any]) -> None:
+        self._client.indices.put_index_template(name=name, **body)
+
+    def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._client.search(index=index, **body))
+
+    def get(self, index: str, doc_id: str) -> dict[str, Any] | None:
+        try:
+            found = self._client.get(index=index, id=doc_id)
+        except elasticsearch.NotFoundError:
+            return None
+        source: dict[str, Any] = found["_source"]
+        return source
+
+    def count(self, index: str, query: dict[str, Any] | None = None) -> int:
+        try:
+            return int(self._client.count(index=index, query=query)["count"])
+        except elasticsearch.NotFoundError:
+            return 0
+
+    def refresh(self, index: str) -> None:
+        self._client.indices.refresh(index=index, ignore_unavailable=True)
+
+    def delete_index(self, index: str) -> None:
+        self._client.indices.delete(index=index, ignore_unavailable=True)
+
+    def delete_index_template(self, name: str) -> None:
+        try:
+            self._client.indices.delete_index_template(name=name)
+        except elasticsearch.NotFoundError:
+            pass
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _send_bulk(self, lines: list[bytes]) -> list[ItemResult]:
+        try:
+            response = self._client.bulk(operations=b"\n".join(lines) + b"\n")
+        except elasticsearch.ApiError as e:
+            if e.status_code == 429 or e.status_code >= 500:
+                raise TransientBulkError(str(e)) from e
+            raise SearchEngineError(f"bulk request refused: {e}") from e
+        except elasticsearch.TransportError as e:
+            raise TransientBulkError(str(e)) from e
+        return parse_bulk_response(dict(response))

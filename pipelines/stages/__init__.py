@@ -1,0 +1,1 @@
+"""Beam stages: each a small PTransform over a pure, typed core function."""

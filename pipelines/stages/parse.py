@@ -1,0 +1,52 @@
+"""Stage: Kafka records -> validated Articles; anything else -> dead letters with the reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from apache_beam.pvalue import TaggedOutput
+
+from newsmon.article import Article, parse_article
+from newsmon.exceptions import InvalidArticleError
+from newsmon.messages import DeadLetter, KafkaRecord
+
+STAGE = "parse"
+DEAD_LETTERS = "dead_letters"
+
+
+def parse_record(record: KafkaRecord) -> Article | DeadLetter:
+    """The core of the stage: an Article, or a DeadLetter saying why not. Never raises."""
+    try:
+        return parse_article(record.value)
+    except InvalidArticleError as e:
+        return DeadLetter.from_record(record, STAGE, e.reason)
+    except Exception as e:  # a bug must cost one message, not the pipeline
+        return DeadLetter.from_record(record, STAGE, f"unexpected {type(e).__name__}: {e}")
+
+
+class _ParseFn(beam.DoFn):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self._parsed = Metrics.counter("newsmon.parse", "articles_parsed")
+        self._rejected = Metrics.counter("newsmon.parse", "messages_dead_lettered")
+
+    def process(self, record: KafkaRecord) -> Iterator[Article | TaggedOutput]:
+        result = parse_record(record)
+        if isinstance(result, DeadLetter):
+            self._rejected.inc()
+            yield TaggedOutput(DEAD_LETTERS, result)
+        else:
+            self._parsed.inc()
+            yield result
+
+
+class ParseArticles(beam.PTransform):  # type: ignore[misc]
+    """Validates raw Kafka records into :class:`Article` elements.
+
+    Returns a tuple-like result: ``result.articles`` (main output) and
+    ``result.dead_letters`` (:class:`DeadLetter`, original bytes kept).
+    """
+
+    def expand(self, records: beam.PCollection[KafkaRecord]) -> beam.pvalue.DoOutputsTuple:
+        return records | "Parse" >> beam.ParDo(_ParseFn()).with_outputs(DEAD_LETTERS, main="articles")

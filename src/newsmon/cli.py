@@ -1,0 +1,237 @@
+"""The ``newsmon`` command line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from newsmon.exceptions import NewsmonError
+from newsmon.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from newsmon.connectors.kafka import IngestReport
+
+app = typer.Typer(help="newsmon: streaming news monitoring.", no_args_is_help=True, add_completion=False)
+services_app = typer.Typer(help="Local Kafka and search engine (no Docker needed).", no_args_is_help=True)
+app.add_typer(services_app, name="services")
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _configure_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    # Beam and kafka-python are chatty at INFO.
+    for noisy in ("apache_beam", "kafka", "opensearch", "elastic_transport", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@services_app.command("up")
+def services_up() -> None:
+    """Start the local Kafka and OpenSearch (or check the external ones). Idempotent."""
+    from newsmon.services.manager import ServicesManager
+
+    for message in ServicesManager(_settings()).up():
+        typer.echo(message)
+
+
+@services_app.command("down")
+def services_down() -> None:
+    """Stop the background pipeline and the local services. Data stays in the state folder."""
+    from newsmon.services.manager import ServicesManager
+
+    for message in ServicesManager(_settings()).down():
+        typer.echo(message)
+
+
+@services_app.command("status")
+def services_status() -> None:
+    """Show whether Kafka, the search engine and the background pipeline run."""
+    from newsmon.services.manager import ServicesManager
+
+    statuses = ServicesManager(_settings()).status()
+    for status in statuses:
+        typer.echo(f"{status.name:9} {'up' if status.running else 'down':5} {status.detail}")
+    if not all(s.running for s in statuses if s.name != "pipeline"):
+        raise typer.Exit(1)
+
+
+@app.command()
+def init() -> None:
+    """Create the Kafka topics and install the index templates."""
+    settings = _settings()
+    _init(settings)
+
+
+def _init(settings: Settings) -> None:
+    from newsmon.connectors.kafka import ensure_topics
+    from newsmon.connectors.search import connect_search_engine, install_index_templates
+
+    created = ensure_topics(settings.kafka)
+    typer.echo(f"topics ready ({'created ' + ', '.join(created) if created else 'already there'})")
+    engine = connect_search_engine(settings.search)
+    try:
+        info = engine.info()
+        names = install_index_templates(engine, settings.search)
+        typer.echo(f"index templates {', '.join(names)} installed on {info.distribution} {info.version}")
+    finally:
+        engine.close()
+
+
+@app.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON lines, one article a line")],
+    limit: Annotated[int | None, typer.Option(help="Send at most this many lines")] = None,
+    topic: Annotated[str | None, typer.Option(help="Topic (default: kafka.articles_topic)")] = None,
+) -> None:
+    """Produce articles from a JSON-lines file into Kafka, keyed by article id (acks=all)."""
+    settings = _settings()
+    report = _ingest(settings, file, limit, topic)
+    typer.echo(
+        f"produced {report.produced} messages to {topic or settings.kafka.articles_topic} "
+        f"({report.invalid} invalid: the pipeline will dead-letter them)"
+    )
+
+
+def _ingest(settings: Settings, file: Path, limit: int | None, topic: str | None) -> IngestReport:
+    from tqdm import tqdm
+
+    from newsmon.connectors.file_ingest import ingest_lines, read_lines
+    from newsmon.connectors.kafka import make_producer
+
+    producer = make_producer(settings.kafka)
+    try:
+        with tqdm(total=limit, unit="article", desc="ingest", file=sys.stderr) as bar:
+            return ingest_lines(
+                read_lines(file, limit), producer, topic or settings.kafka.articles_topic, on_sent=lambda: bar.update(1)
+            )
+    finally:
+        producer.close(timeout=10)
+
+
+@app.command()
+def run(
+    idle_timeout: Annotated[
+        float | None, typer.Option(help="Stop once every partition was idle this many seconds")
+    ] = None,
+    label: Annotated[str | None, typer.Option(hidden=True, help="Marker for the services manager")] = None,
+    verbose: bool = False,
+) -> None:
+    """Run the streaming pipeline (Kafka -> parse -> index) until stopped."""
+    from newsmon.pipelines.streaming import run_pipeline
+
+    _configure_logging(verbose)
+    summary = run_pipeline(_settings(), idle_timeout_s=idle_timeout)
+    typer.echo(f"pipeline finished: {summary}")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Words to look for (simple query syntax)")],
+    size: int = 10,
+) -> None:
+    """Full-text search of the indexed articles."""
+    from newsmon.connectors.search import connect_search_engine
+
+    settings = _settings()
+    engine = connect_search_engine(settings.search)
+    try:
+        response = engine.search(
+            settings.search.articles_index,
+            {
+                "query": {"simple_query_string": {"query": query, "fields": ["title^2", "body"]}},
+                "size": size,
+                "_source": ["title", "source", "published_at", "url"],
+            },
+        )
+    finally:
+        engine.close()
+    hits = response["hits"]
+    total = hits["total"]["value"] if isinstance(hits["total"], dict) else hits["total"]
+    typer.echo(f"{total} articles match {query!r}")
+    for hit in hits["hits"]:
+        doc = hit["_source"]
+        typer.echo(f"- {doc.get('published_at', '?')[:10]} {doc.get('source') or '?'}: {doc.get('title')}")
+
+
+@app.command()
+def demo(
+    file: Annotated[Path | None, typer.Option(help="Articles to feed (default: settings.sample_file)")] = None,
+    limit: Annotated[int, typer.Option(help="How many articles to feed")] = 200,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for them to be searchable")] = 300.0,
+) -> None:
+    """Start everything locally, feed real articles, run the pipeline, leave them searchable."""
+    from newsmon.connectors.kafka import consumer_lag
+    from newsmon.connectors.search import connect_search_engine
+    from newsmon.services.manager import ServicesManager
+    from newsmon.services.process import wait_until
+
+    settings = _settings()
+    sample = file or settings.sample_file
+    if not sample.exists():
+        raise NewsmonError(
+            f"sample file {sample} not found: pass --file with a JSON-lines file of articles "
+            "(fields: title, body or text, url, source, published_at)"
+        )
+    manager = ServicesManager(settings)
+    for message in manager.up():
+        typer.echo(message)
+    _init(settings)
+    report = _ingest(settings, sample, limit, None)
+    typer.echo(f"produced {report.produced} articles from {sample}")
+    pid = manager.start_pipeline()
+    typer.echo(f"pipeline running in the background (pid {pid}, log {manager.pipeline.log_file})")
+    caught_up = wait_until(
+        lambda: consumer_lag(settings.kafka) == 0 or not manager.pipeline.is_running(),
+        timeout,
+        interval=1.0,
+    )
+    if not manager.pipeline.is_running():
+        raise NewsmonError(
+            f"the pipeline stopped; see {manager.pipeline.log_file}:\n{manager.pipeline.log_tail()}"
+        )
+    if not caught_up:
+        raise NewsmonError(f"the pipeline did not catch up within {timeout:.0f}s; see {manager.pipeline.log_file}")
+    engine = connect_search_engine(settings.search)
+    try:
+        engine.refresh(settings.search.articles_index)
+        count = engine.count(settings.search.articles_index)
+    finally:
+        engine.close()
+    index_url = f"{settings.search.url.rstrip('/')}/{settings.search.articles_index}"
+    typer.echo(
+        "\n".join(
+            [
+                "",
+                f"{count} articles are searchable in {index_url}",
+                "Search them:",
+                "  .venv/bin/newsmon search 'Putin summit'",
+                f"  curl '{index_url}/_search?q=title:Putin&pretty'",
+                "Feed more (the pipeline keeps running): .venv/bin/newsmon ingest FILE.jsonl",
+                "Status: .venv/bin/newsmon services status",
+                "Stop everything: .venv/bin/newsmon services down   (or: make down)",
+            ]
+        )
+    )
+
+
+def main() -> None:
+    """Entry point of the ``newsmon`` console script: errors as one clear line, exit 1."""
+    try:
+        app()
+    except NewsmonError as e:
+        typer.echo(f"error: {e}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""``newsmon services up|down|status``: the local Kafka, OpenSearch and background pipeline.
+
+A service configured as external (``NEWSMON_KAFKA_BOOTSTRAP``, ``NEWSMON_ES_URL``, or
+``external: true`` in the settings) is never started or stopped here, only checked.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from newsmon.exceptions import ServiceError
+from newsmon.services.kafka import LocalKafka
+from newsmon.services.opensearch import LocalOpenSearch
+from newsmon.services.process import ManagedProcess
+from newsmon.settings import Settings
+
+PIPELINE_MARKER = "newsmon.service=pipeline"
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    name: str
+    running: bool
+    detail: str
+
+
+class ServicesManager:
+    """Starts, checks and stops the local services described by one :class:`Settings`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.kafka = LocalKafka(settings.kafka, settings.services)
+        self.opensearch = LocalOpenSearch(settings.search, settings.services)
+        state = settings.services.state_dir.resolve()
+        self.pipeline = ManagedProcess(
+            name="pipeline",
+            pid_file=state / "pipeline.pid",
+            log_file=state / "logs" / "pipeline.log",
+            marker=PIPELINE_MARKER,
+        )
+
+    def up(self) -> list[str]:
+        """Start (or check, when external) Kafka and the search engine; idempotent."""
+        messages = []
+        if self.settings.kafka.external:
+            if not self.kafka.healthy():
+                raise ServiceError(f"external Kafka at {self.settings.kafka.bootstrap_servers} does not answer")
+            messages.append(f"kafka external at {self.settings.kafka.bootstrap_servers}: ok")
+        else:
+            messages.append(self.kafka.start())
+        if self.settings.search.external:
+            if not self._external_search_ok():
+                raise ServiceError(f"external search engine at {self.settings.search.url} does not answer")
+            messages.append(f"search engine external at {self.settings.search.url}: ok")
+        else:
+            messages.append(self.opensearch.start())
+        return messages
+
+    def down(self) -> list[str]:
+        """Stop the background pipeline and the local services (never external ones)."""
+        messages = ["pipeline stopped" if self.pipeline.stop() else "pipeline was not running"]
+        if not self.settings.kafka.external:
+            messages.append(self.kafka.stop())
+        if not self.settings.search.external:
+            messages.append(self.opensearch.stop())
+        return messages
+
+    def status(self) -> list[ServiceStatus]:
+        kafka_ok = self.kafka.healthy()
+        search_ok = self._external_search_ok() if self.settings.search.external else self.opensearch.healthy()
+        pipeline_pid = self.pipeline.pid()
+        return [
+            ServiceStatus(
+                "kafka",
+                kafka_ok,
+                f"{self.settings.kafka.bootstrap_servers}"
+                + (" (external)" if self.settings.kafka.external else f" (pid {self.kafka.process.pid()})"),
+            ),
+            ServiceStatus(
+                "search",
+                search_ok,
+                f"{self.settings.search.url}"
+                + (" (external)" if self.settings.search.external else f" (pid {self.opensearch.process.pid()})"),
+            ),
+            ServiceStatus(
+                "pipeline",
+                pipeline_pid is not None,
+                f"pid {pipeline_pid}, log {self.pipeline.log_file}" if pipeline_pid else "not running",
+            ),
+        ]
+
+    def start_pipeline(self, extra_args: list[str] | None = None) -> int:
+        """Run ``newsmon run`` in the background (one instance), logging to the state folder."""
+        pid = self.pipeline.pid()
+        if pid is not None:
+            return pid
+        command = [sys.executable, "-m", "newsmon", "run", "--label", PIPELINE_MARKER, *(extra_args or [])]
+        return self.pipeline.start(command)
+
+    def _external_search_ok(self) -> bool:
+        from newsmon.connectors.search import connect_search_engine
+
+        try:
+            engine = connect_search_engine(self.settings.search)
+            engine.info()
+            engine.close()
+        except Exception:
+            return False
+        return True

