@@ -52,6 +52,7 @@ def ingest_lines(
     producer.flush()
     if failures:
         raise NewsmonError(
-            f"Kafka refused {len(failures)} of {report.produced} messages; first error: {failures[0]}"
+            f"Kafka refused {len(failures)} of {report.produced} messages; "
+            f"first error: {failures[0]}"
         )
     return report

@@ -32,7 +32,11 @@ def make_admin(settings: KafkaSettings) -> KafkaAdminClient:
 
 def ensure_topics(settings: KafkaSettings, topics: Iterable[str] | None = None) -> list[str]:
     """Create the pipeline's topics if missing; returns those created."""
-    names = list(topics) if topics is not None else [settings.articles_topic, settings.dead_letter_topic]
+    names = (
+        list(topics)
+        if topics is not None
+        else [settings.articles_topic, settings.dead_letter_topic]
+    )
     admin = make_admin(settings)
     try:
         existing = set(admin.list_topics())
@@ -72,12 +76,18 @@ class IngestReport:
     skipped_blank: int = 0
 
 
-def consumer_lag(settings: KafkaSettings, topic: str | None = None, group: str | None = None) -> int:
+def consumer_lag(
+    settings: KafkaSettings, topic: str | None = None, group: str | None = None
+) -> int:
     """Messages in ``topic`` not yet committed by ``group`` (all of them if it never committed)."""
     from kafka import KafkaConsumer, TopicPartition
 
     topic = topic or settings.articles_topic
-    consumer = KafkaConsumer(**settings.client_config(), group_id=group or settings.consumer_group, enable_auto_commit=False)
+    consumer = KafkaConsumer(
+        **settings.client_config(),
+        group_id=group or settings.consumer_group,
+        enable_auto_commit=False,
+    )
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in partitions]

@@ -6,7 +6,8 @@ import logging
 from typing import Any
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
+from apache_beam.metrics.metric import Metrics
+from apache_beam.pvalue import PCollection, PDone
 from kafka import KafkaProducer
 
 from newsmon.connectors.kafka import make_producer
@@ -17,7 +18,7 @@ from newsmon.settings import KafkaSettings
 _LOG = logging.getLogger(__name__)
 
 
-class _WriteDeadLettersFn(beam.DoFn):  # type: ignore[misc]
+class _WriteDeadLettersFn(beam.DoFn):
     def __init__(self, settings: KafkaSettings, topic: str) -> None:
         self._settings = settings
         self._topic = topic
@@ -39,7 +40,9 @@ class _WriteDeadLettersFn(beam.DoFn):  # type: ignore[misc]
             letter.source_offset,
         )
         self._futures.append(
-            self._producer.send(self._topic, key=letter.key, value=letter.payload, headers=letter.headers())
+            self._producer.send(
+                self._topic, key=letter.key, value=letter.payload, headers=letter.headers()
+            )
         )
 
     def finish_bundle(self) -> None:
@@ -52,7 +55,9 @@ class _WriteDeadLettersFn(beam.DoFn):  # type: ignore[misc]
             try:
                 future.get(timeout=30)
             except Exception as e:
-                raise NewsmonError(f"could not write to dead-letter topic {self._topic}: {e}") from e
+                raise NewsmonError(
+                    f"could not write to dead-letter topic {self._topic}: {e}"
+                ) from e
         self._written.inc(len(self._futures))
         self._futures = []
 
@@ -62,7 +67,7 @@ class _WriteDeadLettersFn(beam.DoFn):  # type: ignore[misc]
             producer.close(timeout=10)
 
 
-class WriteDeadLetters(beam.PTransform):  # type: ignore[misc]
+class WriteDeadLetters(beam.PTransform[PCollection[DeadLetter], PDone]):
     """Writes :class:`DeadLetter` elements to a Kafka topic: original bytes as the value,
     stage, reason and source coordinates as headers."""
 
@@ -71,5 +76,8 @@ class WriteDeadLetters(beam.PTransform):  # type: ignore[misc]
         self._settings = settings
         self._topic = topic or settings.dead_letter_topic
 
-    def expand(self, letters: beam.PCollection[DeadLetter]) -> beam.pvalue.PDone:
-        return letters | "ProduceDeadLetters" >> beam.ParDo(_WriteDeadLettersFn(self._settings, self._topic))
+    def expand(self, letters: PCollection[DeadLetter]) -> PDone:
+        done: PDone = letters | "ProduceDeadLetters" >> beam.ParDo(
+            _WriteDeadLettersFn(self._settings, self._topic)
+        )
+        return done

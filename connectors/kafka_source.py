@@ -23,7 +23,8 @@ from typing import Any
 
 import apache_beam as beam
 from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
-from apache_beam.metrics import Metrics
+from apache_beam.metrics.metric import Metrics
+from apache_beam.pvalue import PBegin, PCollection
 from apache_beam.transforms.core import RestrictionProvider
 from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
@@ -67,7 +68,9 @@ def _consumer(settings: KafkaSettings, options: KafkaReadOptions) -> KafkaConsum
     )
 
 
-def start_offsets(consumer: KafkaConsumer, topic: str, auto_offset_reset: str) -> list[PartitionStart]:
+def start_offsets(
+    consumer: KafkaConsumer, topic: str, auto_offset_reset: str
+) -> list[PartitionStart]:
     """Per partition: the committed offset of the group, else the beginning or the end."""
     partitions = consumer.partitions_for_topic(topic)
     if not partitions:
@@ -87,7 +90,7 @@ def start_offsets(consumer: KafkaConsumer, topic: str, auto_offset_reset: str) -
     return starts
 
 
-class _DiscoverPartitionsFn(beam.DoFn):  # type: ignore[misc]
+class _DiscoverPartitionsFn(beam.DoFn):
     def __init__(self, settings: KafkaSettings, options: KafkaReadOptions) -> None:
         self._settings = settings
         self._options = options
@@ -95,7 +98,9 @@ class _DiscoverPartitionsFn(beam.DoFn):  # type: ignore[misc]
     def process(self, _: Any) -> Iterator[PartitionStart]:
         consumer = _consumer(self._settings, self._options)
         try:
-            for start in start_offsets(consumer, self._options.topic, self._options.auto_offset_reset):
+            for start in start_offsets(
+                consumer, self._options.topic, self._options.auto_offset_reset
+            ):
                 _LOG.info(
                     "reading topic=%s partition=%d from_offset=%d",
                     start.topic,
@@ -107,7 +112,7 @@ class _DiscoverPartitionsFn(beam.DoFn):  # type: ignore[misc]
             consumer.close()
 
 
-class _PartitionRestrictions(RestrictionProvider):  # type: ignore[misc]
+class _PartitionRestrictions(RestrictionProvider):
     """Offsets ``[start, +inf)`` of one partition; never split (one reader per partition)."""
 
     def initial_restriction(self, element: PartitionStart) -> OffsetRange:
@@ -123,7 +128,10 @@ class _PartitionRestrictions(RestrictionProvider):  # type: ignore[misc]
         yield restriction
 
 
-class _ReadPartitionFn(beam.DoFn):  # type: ignore[misc]
+_TRACKER_PARAM = beam.DoFn.RestrictionParam(_PartitionRestrictions())
+
+
+class _ReadPartitionFn(beam.DoFn):
     """Polls one partition per call, then checkpoints so the bundle (and its commit) can finish."""
 
     def __init__(self, settings: KafkaSettings, options: KafkaReadOptions) -> None:
@@ -150,13 +158,13 @@ class _ReadPartitionFn(beam.DoFn):  # type: ignore[misc]
             self._consumers[tp] = consumer
         return consumer
 
-    @beam.DoFn.unbounded_per_element()
+    @beam.DoFn.unbounded_per_element()  # type: ignore[untyped-decorator]
     def process(
         self,
         element: PartitionStart,
         bundle_finalizer: Any = beam.DoFn.BundleFinalizerParam,
         # Beam passes the tracker by keyword: it must be the last parameter.
-        tracker: OffsetRestrictionTracker = beam.DoFn.RestrictionParam(_PartitionRestrictions()),
+        tracker: Any = _TRACKER_PARAM,
     ) -> Iterator[KafkaRecord]:
         tp = TopicPartition(element.topic, element.partition)
         consumer = self._consumer_for(tp)
@@ -188,14 +196,19 @@ class _ReadPartitionFn(beam.DoFn):  # type: ignore[misc]
         else:
             self._last_record_at.setdefault(tp, now)
             idle_for = now - self._last_record_at[tp]
-            if self._options.idle_timeout_s is not None and idle_for >= self._options.idle_timeout_s:
+            if (
+                self._options.idle_timeout_s is not None
+                and idle_for >= self._options.idle_timeout_s
+            ):
                 _LOG.info("partition %s idle for %.1fs: done", tp, idle_for)
                 # Claiming the end of the unbounded range finishes this restriction.
                 tracker.try_claim(_UNBOUNDED_END)
                 return
         tracker.defer_remainder()
 
-    def _commit_callback(self, consumer: KafkaConsumer, tp: TopicPartition, next_offset: int) -> Any:
+    def _commit_callback(
+        self, consumer: KafkaConsumer, tp: TopicPartition, next_offset: int
+    ) -> Any:
         def commit() -> None:
             consumer.commit({tp: OffsetAndMetadata(next_offset, "", -1)})
             _LOG.debug("committed %s next_offset=%d", tp, next_offset)
@@ -203,7 +216,7 @@ class _ReadPartitionFn(beam.DoFn):  # type: ignore[misc]
         return commit
 
 
-class ReadFromKafkaTopic(beam.PTransform):  # type: ignore[misc]
+class ReadFromKafkaTopic(beam.PTransform[PBegin, PCollection[KafkaRecord]]):
     """Unbounded read of every partition of a topic as :class:`KafkaRecord` elements.
 
     Args:
@@ -218,10 +231,12 @@ class ReadFromKafkaTopic(beam.PTransform):  # type: ignore[misc]
         self._settings = settings
         self._options = options
 
-    def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection[KafkaRecord]:
-        return (
+    def expand(self, pbegin: PBegin) -> PCollection[KafkaRecord]:
+        records: PCollection[KafkaRecord] = (
             pbegin
             | "Impulse" >> beam.Impulse()
-            | "DiscoverPartitions" >> beam.ParDo(_DiscoverPartitionsFn(self._settings, self._options))
+            | "DiscoverPartitions"
+            >> beam.ParDo(_DiscoverPartitionsFn(self._settings, self._options))
             | "ReadPartitions" >> beam.ParDo(_ReadPartitionFn(self._settings, self._options))
         )
+        return records

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
-from apache_beam.pvalue import TaggedOutput
+from apache_beam.metrics.metric import Metrics
+from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
@@ -30,7 +30,7 @@ def to_index_action(article: Article, indexed_at: datetime) -> IndexAction:
     return IndexAction(article.id, document)
 
 
-class _WriteToSearchIndexFn(beam.DoFn):  # type: ignore[misc]
+class _WriteToSearchIndexFn(beam.DoFn):
     def __init__(self, settings: SearchSettings, index: str) -> None:
         self._settings = settings
         self._index = index
@@ -42,20 +42,28 @@ class _WriteToSearchIndexFn(beam.DoFn):  # type: ignore[misc]
     def setup(self) -> None:
         self._engine: SearchEngine = connect_search_engine(self._settings)
         info = self._engine.info()
-        _LOG.info("indexing into %s %s at %s index=%s", info.distribution, info.version, self._settings.url, self._index)
+        _LOG.info(
+            "indexing into %s %s at %s index=%s",
+            info.distribution,
+            info.version,
+            self._settings.url,
+            self._index,
+        )
 
     def start_bundle(self) -> None:
         self._buffer: list[Article] = []
 
-    def process(self, article: Article) -> Iterator[TaggedOutput]:
+    def process(self, article: Article) -> Iterator[TaggedOutput[str, DeadLetter]]:
         self._buffer.append(article)
         if len(self._buffer) >= self._settings.bulk_max_docs:
             for letter in self._flush():
                 yield TaggedOutput(REJECTED, letter)
 
-    def finish_bundle(self) -> Iterator[WindowedValue]:
+    def finish_bundle(self) -> Iterator[TaggedOutput[str, WindowedValue]]:
         for letter in self._flush():
-            yield TaggedOutput(REJECTED, WindowedValue(letter, GlobalWindow().max_timestamp(), [GlobalWindow()]))
+            yield TaggedOutput(
+                REJECTED, WindowedValue(letter, GlobalWindow().max_timestamp(), (GlobalWindow(),))
+            )
 
     def _flush(self) -> list[DeadLetter]:
         if not self._buffer:
@@ -100,7 +108,7 @@ class _WriteToSearchIndexFn(beam.DoFn):  # type: ignore[misc]
             engine.close()
 
 
-class WriteToSearchIndex(beam.PTransform):  # type: ignore[misc]
+class WriteToSearchIndex(beam.PTransform[PCollection[Article], DoOutputsTuple]):
     """Indexes :class:`Article` elements in bulk with idempotent ids.
 
     Batches hold at most ``search.bulk_max_docs`` documents and are flushed at the end
@@ -114,7 +122,8 @@ class WriteToSearchIndex(beam.PTransform):  # type: ignore[misc]
         self._settings = settings
         self._index = index or settings.articles_index
 
-    def expand(self, articles: beam.PCollection[Article]) -> beam.pvalue.DoOutputsTuple:
-        return articles | "BulkIndex" >> beam.ParDo(
+    def expand(self, articles: PCollection[Article]) -> DoOutputsTuple:
+        outputs: DoOutputsTuple = articles | "BulkIndex" >> beam.ParDo(
             _WriteToSearchIndexFn(self._settings, self._index)
         ).with_outputs(REJECTED, main="indexed")
+        return outputs

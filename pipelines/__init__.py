@@ -1,1 +1,5 @@
-"""Beam pipelines: one module per stage under :mod:`newsmon.pipelines.stages`, wired in :mod:`newsmon.pipelines.streaming`."""
+"""Beam pipelines.
+
+One module per stage under :mod:`newsmon.pipelines.stages`, all wired in
+:mod:`newsmon.pipelines.streaming`.
+"""

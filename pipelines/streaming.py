@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
-from apache_beam.runners.runner import PipelineResult
+from apache_beam.runners.runner import PipelineResult, PipelineRunner
 
 from newsmon.connectors.kafka_sink import WriteDeadLetters
 from newsmon.connectors.kafka_source import KafkaReadOptions, ReadFromKafkaTopic
@@ -27,7 +27,9 @@ from newsmon.settings import Settings
 _LOG = logging.getLogger(__name__)
 
 
-def build_pipeline(pipeline: beam.Pipeline, settings: Settings, idle_timeout_s: float | None = None) -> None:
+def build_pipeline(
+    pipeline: beam.Pipeline, settings: Settings, idle_timeout_s: float | None = None
+) -> None:
     """Add the streaming graph to ``pipeline``."""
     read_options = KafkaReadOptions(
         topic=settings.kafka.articles_topic,
@@ -47,7 +49,7 @@ def build_pipeline(pipeline: beam.Pipeline, settings: Settings, idle_timeout_s: 
     indexed.rejected | "WriteIndexDeadLetters" >> WriteDeadLetters(settings.kafka)
 
 
-def make_runner_and_options(settings: Settings) -> tuple[object, PipelineOptions]:
+def make_runner_and_options(settings: Settings) -> tuple[PipelineRunner | str, PipelineOptions]:
     """The Beam runner and options from the settings.
 
     ``python`` selects Beam's FnApiRunner directly: the DirectRunner would first try to
@@ -55,7 +57,7 @@ def make_runner_and_options(settings: Settings) -> tuple[object, PipelineOptions
     """
     options = PipelineOptions(settings.pipeline.beam_args)
     if settings.pipeline.runner == "python":
-        from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+        from apache_beam.runners.portability.fn_api_runner.fn_runner import FnApiRunner
 
         return FnApiRunner(), options
     options = PipelineOptions(["--runner", settings.pipeline.runner, *settings.pipeline.beam_args])

@@ -7,6 +7,7 @@ point ``NEWSMON_ES_URL`` at one and run the integration suite.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import elasticsearch
@@ -50,7 +51,9 @@ class ElasticsearchEngine(SearchEngine):
         except elasticsearch.TransportError as e:
             raise SearchEngineError(f"Elasticsearch at {self.settings.url} unreachable: {e}") from e
         version = body["version"]
-        return EngineInfo("elasticsearch", version.get("number", "?"), body.get("cluster_name", "?"))
+        return EngineInfo(
+            "elasticsearch", version.get("number", "?"), body.get("cluster_name", "?")
+        )
 
     def put_index_template(self, name: str, body: dict[str, Any]) -> None:
         self._client.indices.put_index_template(name=name, **body)
@@ -79,17 +82,17 @@ class ElasticsearchEngine(SearchEngine):
         self._client.indices.delete(index=index, ignore_unavailable=True)
 
     def delete_index_template(self, name: str) -> None:
-        try:
+        with contextlib.suppress(elasticsearch.NotFoundError):
             self._client.indices.delete_index_template(name=name)
-        except elasticsearch.NotFoundError:
-            pass
 
     def close(self) -> None:
         self._client.close()
 
     def _send_bulk(self, lines: list[bytes]) -> list[ItemResult]:
         try:
-            response = self._client.bulk(operations=b"\n".join(lines) + b"\n")
+            # The client sends a bytes body as is: our NDJSON lines, already serialised.
+            body: Any = b"\n".join(lines) + b"\n"
+            response = self._client.bulk(operations=body)
         except elasticsearch.ApiError as e:
             if e.status_code == 429 or e.status_code >= 500:
                 raise TransientBulkError(str(e)) from e

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from opensearchpy import OpenSearch
@@ -78,10 +79,8 @@ class OpenSearchEngine(SearchEngine):
         self._client.indices.delete(index=index, ignore_unavailable=True)
 
     def delete_index_template(self, name: str) -> None:
-        try:
+        with contextlib.suppress(os_errors.NotFoundError):
             self._client.indices.delete_index_template(name=name)
-        except os_errors.NotFoundError:
-            pass
 
     def close(self) -> None:
         self._client.close()

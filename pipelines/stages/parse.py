@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
-from apache_beam.pvalue import TaggedOutput
+from apache_beam.metrics.metric import Metrics
+from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 
 from newsmon.article import Article, parse_article
 from newsmon.exceptions import InvalidArticleError
@@ -26,12 +26,12 @@ def parse_record(record: KafkaRecord) -> Article | DeadLetter:
         return DeadLetter.from_record(record, STAGE, f"unexpected {type(e).__name__}: {e}")
 
 
-class _ParseFn(beam.DoFn):  # type: ignore[misc]
+class _ParseFn(beam.DoFn):
     def __init__(self) -> None:
         self._parsed = Metrics.counter("newsmon.parse", "articles_parsed")
         self._rejected = Metrics.counter("newsmon.parse", "messages_dead_lettered")
 
-    def process(self, record: KafkaRecord) -> Iterator[Article | TaggedOutput]:
+    def process(self, record: KafkaRecord) -> Iterator[Article | TaggedOutput[str, DeadLetter]]:
         result = parse_record(record)
         if isinstance(result, DeadLetter):
             self._rejected.inc()
@@ -41,12 +41,15 @@ class _ParseFn(beam.DoFn):  # type: ignore[misc]
             yield result
 
 
-class ParseArticles(beam.PTransform):  # type: ignore[misc]
+class ParseArticles(beam.PTransform[PCollection[KafkaRecord], DoOutputsTuple]):
     """Validates raw Kafka records into :class:`Article` elements.
 
     Returns a tuple-like result: ``result.articles`` (main output) and
     ``result.dead_letters`` (:class:`DeadLetter`, original bytes kept).
     """
 
-    def expand(self, records: beam.PCollection[KafkaRecord]) -> beam.pvalue.DoOutputsTuple:
-        return records | "Parse" >> beam.ParDo(_ParseFn()).with_outputs(DEAD_LETTERS, main="articles")
+    def expand(self, records: PCollection[KafkaRecord]) -> DoOutputsTuple:
+        outputs: DoOutputsTuple = records | "Parse" >> beam.ParDo(_ParseFn()).with_outputs(
+            DEAD_LETTERS, main="articles"
+        )
+        return outputs

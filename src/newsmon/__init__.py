@@ -1,3 +1,3 @@
-"""newsmon: a streaming news-monitoring pipeline (Kafka -> Apache Beam -> Elasticsearch/OpenSearch)."""
+"""newsmon: streaming news monitoring (Kafka -> Apache Beam -> Elasticsearch/OpenSearch)."""
 
 __version__ = "0.1.0"

@@ -15,8 +15,12 @@ from newsmon.settings import Settings, load_settings
 if TYPE_CHECKING:
     from newsmon.connectors.kafka import IngestReport
 
-app = typer.Typer(help="newsmon: streaming news monitoring.", no_args_is_help=True, add_completion=False)
-services_app = typer.Typer(help="Local Kafka and search engine (no Docker needed).", no_args_is_help=True)
+app = typer.Typer(
+    help="newsmon: streaming news monitoring.", no_args_is_help=True, add_completion=False
+)
+services_app = typer.Typer(
+    help="Local Kafka and search engine (no Docker needed).", no_args_is_help=True
+)
 app.add_typer(services_app, name="services")
 
 
@@ -82,14 +86,18 @@ def _init(settings: Settings) -> None:
     try:
         info = engine.info()
         names = install_index_templates(engine, settings.search)
-        typer.echo(f"index templates {', '.join(names)} installed on {info.distribution} {info.version}")
+        typer.echo(
+            f"index templates {', '.join(names)} installed on {info.distribution} {info.version}"
+        )
     finally:
         engine.close()
 
 
 @app.command()
 def ingest(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON lines, one article a line")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="JSON lines, one article a line")
+    ],
     limit: Annotated[int | None, typer.Option(help="Send at most this many lines")] = None,
     topic: Annotated[str | None, typer.Option(help="Topic (default: kafka.articles_topic)")] = None,
 ) -> None:
@@ -112,7 +120,10 @@ def _ingest(settings: Settings, file: Path, limit: int | None, topic: str | None
     try:
         with tqdm(total=limit, unit="article", desc="ingest", file=sys.stderr) as bar:
             return ingest_lines(
-                read_lines(file, limit), producer, topic or settings.kafka.articles_topic, on_sent=lambda: bar.update(1)
+                read_lines(file, limit),
+                producer,
+                topic or settings.kafka.articles_topic,
+                on_sent=lambda: bar.update(1),
             )
     finally:
         producer.close(timeout=10)
@@ -123,7 +134,9 @@ def run(
     idle_timeout: Annotated[
         float | None, typer.Option(help="Stop once every partition was idle this many seconds")
     ] = None,
-    label: Annotated[str | None, typer.Option(hidden=True, help="Marker for the services manager")] = None,
+    label: Annotated[
+        str | None, typer.Option(hidden=True, help="Marker for the services manager")
+    ] = None,
     verbose: bool = False,
 ) -> None:
     """Run the streaming pipeline (Kafka -> parse -> index) until stopped."""
@@ -160,14 +173,20 @@ def search(
     typer.echo(f"{total} articles match {query!r}")
     for hit in hits["hits"]:
         doc = hit["_source"]
-        typer.echo(f"- {doc.get('published_at', '?')[:10]} {doc.get('source') or '?'}: {doc.get('title')}")
+        typer.echo(
+            f"- {doc.get('published_at', '?')[:10]} {doc.get('source') or '?'}: {doc.get('title')}"
+        )
 
 
 @app.command()
 def demo(
-    file: Annotated[Path | None, typer.Option(help="Articles to feed (default: settings.sample_file)")] = None,
+    file: Annotated[
+        Path | None, typer.Option(help="Articles to feed (default: settings.sample_file)")
+    ] = None,
     limit: Annotated[int, typer.Option(help="How many articles to feed")] = 200,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for them to be searchable")] = 300.0,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for them to be searchable")
+    ] = 300.0,
 ) -> None:
     """Start everything locally, feed real articles, run the pipeline, leave them searchable."""
     from newsmon.connectors.kafka import consumer_lag
@@ -200,7 +219,9 @@ def demo(
             f"the pipeline stopped; see {manager.pipeline.log_file}:\n{manager.pipeline.log_tail()}"
         )
     if not caught_up:
-        raise NewsmonError(f"the pipeline did not catch up within {timeout:.0f}s; see {manager.pipeline.log_file}")
+        raise NewsmonError(
+            f"the pipeline did not catch up within {timeout:.0f}s; see {manager.pipeline.log_file}"
+        )
     engine = connect_search_engine(settings.search)
     try:
         engine.refresh(settings.search.articles_index)

@@ -140,7 +140,9 @@ class Settings(BaseSettings):
     services: LocalServicesSettings = Field(default_factory=LocalServicesSettings)
     sample_file: Path = Field(
         default=Path("../shared/data/provenance/provenance_articles.jsonl"),
-        description="Real articles fed by `newsmon demo` (not shipped: its rights stay with the publishers).",
+        description=(
+            "Real articles fed by `newsmon demo` (not shipped: rights stay with the publishers)."
+        ),
     )
 
     @classmethod
@@ -165,7 +167,7 @@ class Settings(BaseSettings):
 
 
 class _ShortcutEnvSource(PydanticBaseSettingsSource):
-    """Reads ``NEWSMON_KAFKA_BOOTSTRAP`` and ``NEWSMON_ES_URL``, which also mark the service external."""
+    """Reads ``NEWSMON_KAFKA_BOOTSTRAP`` and ``NEWSMON_ES_URL``; each marks its service external."""
 
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False

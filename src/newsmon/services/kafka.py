@@ -115,12 +115,16 @@ class LocalKafka:
         ]
 
     def _format_storage(self, base: list[str], config: Path) -> None:
-        cluster_id = subprocess.run(
-            [*base, "kafka.tools.StorageTool", "random-uuid"],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip().splitlines()
+        cluster_id = (
+            subprocess.run(
+                [*base, "kafka.tools.StorageTool", "random-uuid"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            .stdout.strip()
+            .splitlines()
+        )
         if not cluster_id:
             raise ServiceError("Kafka StorageTool could not generate a cluster id")
         result = subprocess.run(
@@ -140,9 +144,7 @@ class LocalKafka:
         from kafka.errors import KafkaError
 
         try:
-            admin = KafkaAdminClient(
-                **self.kafka.client_config(), request_timeout_ms=3000
-            )
+            admin = KafkaAdminClient(**self.kafka.client_config(), request_timeout_ms=3000)
         except (KafkaError, ValueError, OSError):
             return False
         try:

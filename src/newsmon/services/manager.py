@@ -45,13 +45,17 @@ class ServicesManager:
         messages = []
         if self.settings.kafka.external:
             if not self.kafka.healthy():
-                raise ServiceError(f"external Kafka at {self.settings.kafka.bootstrap_servers} does not answer")
+                raise ServiceError(
+                    f"external Kafka at {self.settings.kafka.bootstrap_servers} does not answer"
+                )
             messages.append(f"kafka external at {self.settings.kafka.bootstrap_servers}: ok")
         else:
             messages.append(self.kafka.start())
         if self.settings.search.external:
             if not self._external_search_ok():
-                raise ServiceError(f"external search engine at {self.settings.search.url} does not answer")
+                raise ServiceError(
+                    f"external search engine at {self.settings.search.url} does not answer"
+                )
             messages.append(f"search engine external at {self.settings.search.url}: ok")
         else:
             messages.append(self.opensearch.start())
@@ -68,25 +72,39 @@ class ServicesManager:
 
     def status(self) -> list[ServiceStatus]:
         kafka_ok = self.kafka.healthy()
-        search_ok = self._external_search_ok() if self.settings.search.external else self.opensearch.healthy()
+        search_ok = (
+            self._external_search_ok()
+            if self.settings.search.external
+            else self.opensearch.healthy()
+        )
         pipeline_pid = self.pipeline.pid()
         return [
             ServiceStatus(
                 "kafka",
                 kafka_ok,
                 f"{self.settings.kafka.bootstrap_servers}"
-                + (" (external)" if self.settings.kafka.external else f" (pid {self.kafka.process.pid()})"),
+                + (
+                    " (external)"
+                    if self.settings.kafka.external
+                    else f" (pid {self.kafka.process.pid()})"
+                ),
             ),
             ServiceStatus(
                 "search",
                 search_ok,
                 f"{self.settings.search.url}"
-                + (" (external)" if self.settings.search.external else f" (pid {self.opensearch.process.pid()})"),
+                + (
+                    " (external)"
+                    if self.settings.search.external
+                    else f" (pid {self.opensearch.process.pid()})"
+                ),
             ),
             ServiceStatus(
                 "pipeline",
                 pipeline_pid is not None,
-                f"pid {pipeline_pid}, log {self.pipeline.log_file}" if pipeline_pid else "not running",
+                f"pid {pipeline_pid}, log {self.pipeline.log_file}"
+                if pipeline_pid
+                else "not running",
             ),
         ]
 
@@ -95,7 +113,15 @@ class ServicesManager:
         pid = self.pipeline.pid()
         if pid is not None:
             return pid
-        command = [sys.executable, "-m", "newsmon", "run", "--label", PIPELINE_MARKER, *(extra_args or [])]
+        command = [
+            sys.executable,
+            "-m",
+            "newsmon",
+            "run",
+            "--label",
+            PIPELINE_MARKER,
+            *(extra_args or []),
+        ]
         return self.pipeline.start(command)
 
     def _external_search_ok(self) -> bool:

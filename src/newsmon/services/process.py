@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -42,7 +43,9 @@ class ManagedProcess:
     def is_running(self) -> bool:
         return self.pid() is not None
 
-    def start(self, command: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> int:
+    def start(
+        self, command: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> int:
         """Start ``command`` detached (own session), output appended to the log file."""
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
@@ -59,7 +62,9 @@ class ManagedProcess:
         self.pid_file.write_text(str(process.pid))
         # Until the child has exec'd, its command line is ours and lacks the marker:
         # wait for it so that pid() does not take the fresh pid file for a stale one.
-        wait_until(lambda: self._cmdline_has_marker(process.pid) or process.poll() is not None, 10.0, 0.02)
+        wait_until(
+            lambda: self._cmdline_has_marker(process.pid) or process.poll() is not None, 10.0, 0.02
+        )
         return process.pid
 
     def _cmdline_has_marker(self, pid: int) -> bool:
@@ -88,9 +93,7 @@ class ManagedProcess:
             return "(no log)"
 
 
-def wait_until(
-    condition: Callable[[], bool], timeout: float, interval: float = 0.25
-) -> bool:
+def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.25) -> bool:
     """Poll ``condition`` until it holds or ``timeout`` seconds pass; True if it held."""
     deadline = time.monotonic() + timeout
     while True:
@@ -121,7 +124,8 @@ def find_java(java_home: Path | None, minimum_major: int) -> Path:
             return java
     raise ServiceError(
         f"Java {minimum_major}+ is needed to run the local services; found "
-        f"{', '.join(found) or 'none'}. Install it (Debian: apt-get install openjdk-17-jre-headless) "
+        f"{', '.join(found) or 'none'}. Install it "
+        "(Debian: apt-get install openjdk-17-jre-headless) "
         "or set services.java_home / JAVA_HOME."
     )
 
@@ -167,7 +171,5 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
     try:
         os.killpg(os.getpgid(pid), sig)
     except (ProcessLookupError, PermissionError):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
-        except ProcessLookupError:
-            pass

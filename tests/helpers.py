@@ -1,0 +1,42 @@
+"""Helpers shared by unit and integration tests: real data, deadlines."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from newsmon.article import parse_article
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("NEWSMON_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def shared_file(relative: str) -> Path:
+    """A file of the shared real-data folder; skips the test when the folder is absent."""
+    path = SHARED_DATA / relative
+    if not path.exists():
+        pytest.skip(f"real data {path} not present (set NEWSMON_SHARED_DATA)")
+    return path
+
+
+def real_article_lines(
+    count: int, relative: str = "provenance/provenance_articles.jsonl"
+) -> list[bytes]:
+    """``count`` raw JSON lines of real articles with distinct derived ids."""
+    seen: set[str] = set()
+    lines: list[bytes] = []
+    with shared_file(relative).open("rb") as handle:
+        for line in handle:
+            raw = line.strip()
+            if not raw:
+                continue
+            article_id = parse_article(raw).id
+            if article_id in seen:
+                continue
+            seen.add(article_id)
+            lines.append(raw)
+            if len(lines) == count:
+                return lines
+    raise AssertionError(f"only {len(lines)} distinct articles in {relative}")

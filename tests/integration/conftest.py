@@ -1,0 +1,137 @@
+"""Integration tests run against the real Kafka and search engine.
+
+The session fixture starts the local services (idempotent: reuses running ones) unless
+``NEWSMON_KAFKA_BOOTSTRAP`` / ``NEWSMON_ES_URL`` point at existing ones; to run the
+suite against a real Elasticsearch, set ``NEWSMON_ES_URL=https://...`` (and credentials
+through ``NEWSMON_SEARCH__USERNAME``/``__PASSWORD`` or ``__API_KEY``). Each test gets
+its own topics, consumer group and index, deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from kafka import KafkaConsumer
+
+from newsmon.connectors.kafka import delete_topics, ensure_topics, make_producer
+from newsmon.connectors.search import SearchEngine, connect_search_engine, install_index_templates
+from newsmon.services.manager import ServicesManager
+from newsmon.settings import Settings, load_settings
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session")
+def services() -> Settings:
+    settings = load_settings()
+    ServicesManager(settings).up()
+    return settings
+
+
+@dataclass
+class World:
+    """One test's private topics, group and index on the shared services."""
+
+    settings: Settings
+    engine: SearchEngine
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Environment for a `newsmon` subprocess that works in this world."""
+        k, s = self.settings.kafka, self.settings.search
+        return {
+            **os.environ,
+            "NEWSMON_KAFKA__ARTICLES_TOPIC": k.articles_topic,
+            "NEWSMON_KAFKA__DEAD_LETTER_TOPIC": k.dead_letter_topic,
+            "NEWSMON_KAFKA__CONSUMER_GROUP": k.consumer_group,
+            "NEWSMON_SEARCH__ARTICLES_INDEX": s.articles_index,
+            "NEWSMON_SEARCH__BULK_MAX_DOCS": str(s.bulk_max_docs),
+        }
+
+    def produce(self, values: list[bytes], keys: list[bytes | None] | None = None) -> None:
+        producer = make_producer(self.settings.kafka)
+        try:
+            for i, value in enumerate(values):
+                producer.send(
+                    self.settings.kafka.articles_topic, key=keys[i] if keys else None, value=value
+                )
+            producer.flush()
+        finally:
+            producer.close()
+
+    def run_pipeline(self, idle_timeout: float = 4.0, timeout: float = 240.0) -> str:
+        """Run `newsmon run` until every partition is idle; return its output."""
+        result = subprocess.run(
+            [sys.executable, "-m", "newsmon", "run", "--idle-timeout", str(idle_timeout)],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout + result.stderr
+
+    def count(self) -> int:
+        self.engine.refresh(self.settings.search.articles_index)
+        return self.engine.count(self.settings.search.articles_index)
+
+    def read_topic(self, topic: str, expected: int, timeout: float = 30.0) -> list[object]:
+        """Every message of ``topic`` once ``expected`` arrived (or the deadline passed)."""
+        consumer = KafkaConsumer(
+            topic,
+            **self.settings.kafka.client_config(),
+            group_id=None,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        messages: list[object] = []
+        deadline = time.monotonic() + timeout
+        try:
+            while len(messages) < expected and time.monotonic() < deadline:
+                for batch in consumer.poll(timeout_ms=500).values():
+                    messages.extend(batch)
+            # Anything beyond the expected count would be a bug: give it a moment to show.
+            for batch in consumer.poll(timeout_ms=1000).values():
+                messages.extend(batch)
+        finally:
+            consumer.close()
+        return messages
+
+
+@pytest.fixture
+def world(services: Settings) -> Iterator[World]:
+    uid = uuid.uuid4().hex[:10]
+    settings = services.model_copy(
+        update={
+            "kafka": services.kafka.model_copy(
+                update={
+                    "articles_topic": f"test-{uid}-articles",
+                    "dead_letter_topic": f"test-{uid}-dlq",
+                    "consumer_group": f"test-{uid}",
+                }
+            ),
+            "search": services.search.model_copy(
+                update={"articles_index": f"test-{uid}-articles", "bulk_max_docs": 40}
+            ),
+        }
+    )
+    ensure_topics(settings.kafka)
+    engine = connect_search_engine(settings.search)
+    install_index_templates(engine, settings.search)
+    try:
+        yield World(settings, engine)
+    finally:
+        engine.delete_index(settings.search.articles_index)
+        engine.delete_index_template(f"{settings.search.articles_index}-template")
+        engine.close()
+        delete_topics(
+            settings.kafka, [settings.kafka.articles_topic, settings.kafka.dead_letter_topic]
+        )
