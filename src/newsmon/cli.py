@@ -70,9 +70,18 @@ def services_status() -> None:
 
 
 @app.command()
-def init() -> None:
+def init(
+    wait: Annotated[float, typer.Option(help="Seconds to wait for Kafka and the engine")] = 0,
+) -> None:
     """Create the Kafka topics and install the index templates."""
     settings = _settings()
+    if wait > 0:
+        from newsmon.services.manager import ServicesManager
+        from newsmon.services.process import wait_until
+
+        manager = ServicesManager(settings)
+        if not wait_until(lambda: all(s.running for s in manager.status()[:2]), wait, 2.0):
+            raise NewsmonError(f"Kafka or the search engine did not answer within {wait:.0f}s")
     _init(settings)
 
 

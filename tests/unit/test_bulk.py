@@ -58,7 +58,7 @@ class FakeBulk:
 
 
 def test_only_429_items_are_retried_with_growing_capped_backoff() -> None:
-    chunk = list(chunk_actions(_actions(3), "idx", max_docs=10, max_bytes=10**6))[0]
+    chunk = next(iter(chunk_actions(_actions(3), "idx", max_docs=10, max_bytes=10**6)))
     send = FakeBulk([{"d1": 429, "d2": 400}, {"d1": 429}, {}])
     sleeps: list[float] = []
     report = index_chunk(
@@ -72,7 +72,7 @@ def test_only_429_items_are_retried_with_growing_capped_backoff() -> None:
 
 
 def test_429_beyond_the_retry_budget_is_a_failure_not_a_loop() -> None:
-    chunk = list(chunk_actions(_actions(1), "idx", max_docs=10, max_bytes=10**6))[0]
+    chunk = next(iter(chunk_actions(_actions(1), "idx", max_docs=10, max_bytes=10**6)))
     send = FakeBulk([{"d0": 429}] * 3)
     report = index_chunk(
         chunk, send, RetryPolicy(max_retries=2, initial_backoff=0.1), lambda _: None
@@ -82,7 +82,7 @@ def test_429_beyond_the_retry_budget_is_a_failure_not_a_loop() -> None:
 
 
 def test_transient_request_failures_are_retried_then_raised() -> None:
-    chunk = list(chunk_actions(_actions(2), "idx", max_docs=10, max_bytes=10**6))[0]
+    chunk = next(iter(chunk_actions(_actions(2), "idx", max_docs=10, max_bytes=10**6)))
     recovered = index_chunk(
         chunk, FakeBulk([TransientBulkError("down"), {}]), RetryPolicy(), lambda _: None
     )

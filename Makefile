@@ -1,0 +1,53 @@
+# newsmon: the two commands of the README are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup demo test lint typecheck unit integration services-up down status clean
+
+$(STAMP): pyproject.toml
+	scripts/bootstrap-system.sh
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+## setup: install system packages if missing, then a virtualenv with newsmon and its tools
+setup: $(STAMP)
+
+## demo: start Kafka + OpenSearch locally, feed real articles, run the pipeline, keep them searchable
+demo: setup
+	$(BIN)/newsmon demo
+
+## test: lint, type-check, then every test (starts the local services if needed)
+test: setup lint typecheck
+	$(BIN)/newsmon services up
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	MYPY=$(BIN)/mypy scripts/typecheck.sh
+
+unit: setup
+	$(BIN)/python -m pytest tests/unit
+
+integration: setup
+	$(BIN)/newsmon services up
+	$(BIN)/python -m pytest tests/integration
+
+services-up: setup
+	$(BIN)/newsmon services up
+
+status: setup
+	$(BIN)/newsmon services status
+
+## down: stop the background pipeline, Kafka and OpenSearch (data stays in .state/)
+down:
+	$(BIN)/newsmon services down
+
+clean: down
+	rm -rf .state build
