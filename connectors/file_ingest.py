@@ -1,15 +1,19 @@
-"""Feed a JSON-lines file of articles into the articles topic (``newsmon ingest``)."""
+"""Files of articles: feed them into Kafka (``newsmon ingest``) or enrich them offline
+(``newsmon enrich``)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kafka import KafkaProducer
 
-from newsmon.article import parse_article
+from newsmon.article import Article, parse_article
 from newsmon.connectors.kafka import IngestReport
 from newsmon.exceptions import InvalidArticleError, NewsmonError
+from newsmon.settings import NlpSettings
 
 
 def read_lines(path: Path, limit: int | None = None) -> Iterator[bytes]:
@@ -52,7 +56,43 @@ def ingest_lines(
     producer.flush()
     if failures:
         raise NewsmonError(
-            f"Kafka refused {len(failures)} of {report.produced} messages; "
-            f"first error: {failures[0]}"
+            f"Kafka refused {len(failures)} of {report.produced} messages; first error: {failures[0]}"
         )
+    return report
+
+
+@dataclass
+class EnrichReport:
+    """What ``newsmon enrich`` did."""
+
+    enriched: int = 0
+    invalid: list[tuple[int, str]] = field(default_factory=list)
+
+
+def enrich_file(
+    settings: NlpSettings,
+    input_file: Path,
+    output_file: Path,
+    limit: int | None = None,
+    on_done: Callable[[], None] | None = None,
+) -> EnrichReport:
+    """Enrich a JSON-lines file of articles into another, with the pipeline's own stages."""
+    from newsmon.nlp.enrich import Enricher
+
+    enricher = Enricher.load(settings)
+    report = EnrichReport()
+
+    def articles() -> Iterator[Article]:
+        for number, raw in enumerate(read_lines(input_file, limit), start=1):
+            try:
+                yield parse_article(raw)
+            except InvalidArticleError as e:
+                report.invalid.append((number, e.reason))
+
+    with output_file.open("w", encoding="utf-8") as out:
+        for enriched in enricher.enrich_many(articles(), settings.batch_size):
+            out.write(json.dumps(enriched.to_document(), ensure_ascii=False) + "\n")
+            report.enriched += 1
+            if on_done is not None:
+                on_done()
     return report

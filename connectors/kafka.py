@@ -32,11 +32,7 @@ def make_admin(settings: KafkaSettings) -> KafkaAdminClient:
 
 def ensure_topics(settings: KafkaSettings, topics: Iterable[str] | None = None) -> list[str]:
     """Create the pipeline's topics if missing; returns those created."""
-    names = (
-        list(topics)
-        if topics is not None
-        else [settings.articles_topic, settings.dead_letter_topic]
-    )
+    names = list(topics) if topics is not None else [settings.articles_topic, settings.dead_letter_topic]
     admin = make_admin(settings)
     try:
         existing = set(admin.list_topics())
@@ -76,9 +72,7 @@ class IngestReport:
     skipped_blank: int = 0
 
 
-def consumer_lag(
-    settings: KafkaSettings, topic: str | None = None, group: str | None = None
-) -> int:
+def consumer_lag(settings: KafkaSettings, topic: str | None = None, group: str | None = None) -> int:
     """Messages in ``topic`` not yet committed by ``group`` (all of them if it never committed)."""
     from kafka import KafkaConsumer, TopicPartition
 

@@ -40,9 +40,7 @@ class _WriteDeadLettersFn(beam.DoFn):
             letter.source_offset,
         )
         self._futures.append(
-            self._producer.send(
-                self._topic, key=letter.key, value=letter.payload, headers=letter.headers()
-            )
+            self._producer.send(self._topic, key=letter.key, value=letter.payload, headers=letter.headers())
         )
 
     def finish_bundle(self) -> None:
@@ -55,9 +53,7 @@ class _WriteDeadLettersFn(beam.DoFn):
             try:
                 future.get(timeout=30)
             except Exception as e:
-                raise NewsmonError(
-                    f"could not write to dead-letter topic {self._topic}: {e}"
-                ) from e
+                raise NewsmonError(f"could not write to dead-letter topic {self._topic}: {e}") from e
         self._written.inc(len(self._futures))
         self._futures = []
 

@@ -68,9 +68,7 @@ def _consumer(settings: KafkaSettings, options: KafkaReadOptions) -> KafkaConsum
     )
 
 
-def start_offsets(
-    consumer: KafkaConsumer, topic: str, auto_offset_reset: str
-) -> list[PartitionStart]:
+def start_offsets(consumer: KafkaConsumer, topic: str, auto_offset_reset: str) -> list[PartitionStart]:
     """Per partition: the committed offset of the group, else the beginning or the end."""
     partitions = consumer.partitions_for_topic(topic)
     if not partitions:
@@ -98,9 +96,7 @@ class _DiscoverPartitionsFn(beam.DoFn):
     def process(self, _: Any) -> Iterator[PartitionStart]:
         consumer = _consumer(self._settings, self._options)
         try:
-            for start in start_offsets(
-                consumer, self._options.topic, self._options.auto_offset_reset
-            ):
+            for start in start_offsets(consumer, self._options.topic, self._options.auto_offset_reset):
                 _LOG.info(
                     "reading topic=%s partition=%d from_offset=%d",
                     start.topic,
@@ -196,19 +192,14 @@ class _ReadPartitionFn(beam.DoFn):
         else:
             self._last_record_at.setdefault(tp, now)
             idle_for = now - self._last_record_at[tp]
-            if (
-                self._options.idle_timeout_s is not None
-                and idle_for >= self._options.idle_timeout_s
-            ):
+            if self._options.idle_timeout_s is not None and idle_for >= self._options.idle_timeout_s:
                 _LOG.info("partition %s idle for %.1fs: done", tp, idle_for)
                 # Claiming the end of the unbounded range finishes this restriction.
                 tracker.try_claim(_UNBOUNDED_END)
                 return
         tracker.defer_remainder()
 
-    def _commit_callback(
-        self, consumer: KafkaConsumer, tp: TopicPartition, next_offset: int
-    ) -> Any:
+    def _commit_callback(self, consumer: KafkaConsumer, tp: TopicPartition, next_offset: int) -> Any:
         def commit() -> None:
             consumer.commit({tp: OffsetAndMetadata(next_offset, "", -1)})
             _LOG.debug("committed %s next_offset=%d", tp, next_offset)
@@ -235,8 +226,7 @@ class ReadFromKafkaTopic(beam.PTransform[PBegin, PCollection[KafkaRecord]]):
         records: PCollection[KafkaRecord] = (
             pbegin
             | "Impulse" >> beam.Impulse()
-            | "DiscoverPartitions"
-            >> beam.ParDo(_DiscoverPartitionsFn(self._settings, self._options))
+            | "DiscoverPartitions" >> beam.ParDo(_DiscoverPartitionsFn(self._settings, self._options))
             | "ReadPartitions" >> beam.ParDo(_ReadPartitionFn(self._settings, self._options))
         )
         return records

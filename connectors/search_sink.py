@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 import apache_beam as beam
 from apache_beam.metrics.metric import Metrics
@@ -13,7 +14,6 @@ from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
-from newsmon.article import Article
 from newsmon.connectors.search import IndexAction, SearchEngine, connect_search_engine
 from newsmon.messages import DeadLetter
 from newsmon.settings import SearchSettings
@@ -23,7 +23,18 @@ STAGE = "index"
 REJECTED = "rejected"
 
 
-def to_index_action(article: Article, indexed_at: datetime) -> IndexAction:
+class Indexable(Protocol):
+    """What the sink indexes: an Article or an EnrichedArticle."""
+
+    @property
+    def id(self) -> str: ...
+
+    def to_document(self) -> dict[str, Any]: ...
+
+    def model_dump_json(self) -> str: ...
+
+
+def to_index_action(article: Indexable, indexed_at: datetime) -> IndexAction:
     """The bulk action for one article: its derived id makes the write idempotent."""
     document = article.to_document()
     document["indexed_at"] = indexed_at.isoformat()
@@ -51,9 +62,9 @@ class _WriteToSearchIndexFn(beam.DoFn):
         )
 
     def start_bundle(self) -> None:
-        self._buffer: list[Article] = []
+        self._buffer: list[Indexable] = []
 
-    def process(self, article: Article) -> Iterator[TaggedOutput[str, DeadLetter]]:
+    def process(self, article: Indexable) -> Iterator[TaggedOutput[str, DeadLetter]]:
         self._buffer.append(article)
         if len(self._buffer) >= self._settings.bulk_max_docs:
             for letter in self._flush():
@@ -108,8 +119,8 @@ class _WriteToSearchIndexFn(beam.DoFn):
             engine.close()
 
 
-class WriteToSearchIndex(beam.PTransform[PCollection[Article], DoOutputsTuple]):
-    """Indexes :class:`Article` elements in bulk with idempotent ids.
+class WriteToSearchIndex(beam.PTransform[PCollection[Indexable], DoOutputsTuple]):
+    """Indexes articles (plain or enriched) in bulk with idempotent ids.
 
     Batches hold at most ``search.bulk_max_docs`` documents and are flushed at the end
     of each bundle, so the bundle's Kafka offsets are committed only after the engine
@@ -122,7 +133,7 @@ class WriteToSearchIndex(beam.PTransform[PCollection[Article], DoOutputsTuple]):
         self._settings = settings
         self._index = index or settings.articles_index
 
-    def expand(self, articles: PCollection[Article]) -> DoOutputsTuple:
+    def expand(self, articles: PCollection[Indexable]) -> DoOutputsTuple:
         outputs: DoOutputsTuple = articles | "BulkIndex" >> beam.ParDo(
             _WriteToSearchIndexFn(self._settings, self._index)
         ).with_outputs(REJECTED, main="indexed")

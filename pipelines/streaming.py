@@ -1,11 +1,12 @@
-"""The streaming pipeline: Kafka -> parse -> search index, with a dead-letter topic.
+"""The streaming pipeline: Kafka -> parse -> enrich -> search index, with a dead-letter topic.
 
 This module only wires stages; each stage lives in its own module.
 
     articles topic --ReadFromKafkaTopic--> KafkaRecord
-        --ParseArticles--> Article ----------------WriteToSearchIndex--> articles index
-                       \\-> DeadLetter --WriteDeadLetters--> dead-letter topic
-                                                  (and documents the engine refuses)
+      --ParseArticles--> Article --EnrichArticles--> EnrichedArticle --WriteToSearchIndex--> index
+            |                          |                                     |
+       invalid input          a core raised on it                 refused by the engine
+            +-------------------------+-------------WriteDeadLetters--> dead-letter topic
 """
 
 from __future__ import annotations
@@ -21,15 +22,14 @@ from apache_beam.runners.runner import PipelineResult, PipelineRunner
 from newsmon.connectors.kafka_sink import WriteDeadLetters
 from newsmon.connectors.kafka_source import KafkaReadOptions, ReadFromKafkaTopic
 from newsmon.connectors.search_sink import WriteToSearchIndex
+from newsmon.pipelines.stages.enrich import EnrichArticles
 from newsmon.pipelines.stages.parse import ParseArticles
 from newsmon.settings import Settings
 
 _LOG = logging.getLogger(__name__)
 
 
-def build_pipeline(
-    pipeline: beam.Pipeline, settings: Settings, idle_timeout_s: float | None = None
-) -> None:
+def build_pipeline(pipeline: beam.Pipeline, settings: Settings, idle_timeout_s: float | None = None) -> None:
     """Add the streaming graph to ``pipeline``."""
     read_options = KafkaReadOptions(
         topic=settings.kafka.articles_topic,
@@ -41,11 +41,13 @@ def build_pipeline(
     )
     records = pipeline | "ReadArticles" >> ReadFromKafkaTopic(settings.kafka, read_options)
     parsed = records | "ParseArticles" >> ParseArticles()
-    indexed = parsed.articles | "WriteToSearchIndex" >> WriteToSearchIndex(settings.search)
+    enriched = parsed.articles | "EnrichArticles" >> EnrichArticles(settings.nlp)
+    indexed = enriched.enriched | "WriteToSearchIndex" >> WriteToSearchIndex(settings.search)
     # One dead-letter writer per producing stage, not a Flatten: the local runner may
     # run a Flatten as a separate stage after the source, which would let the source
     # commit offsets before the dead letters are written.
     parsed.dead_letters | "WriteParseDeadLetters" >> WriteDeadLetters(settings.kafka)
+    enriched.dead_letters | "WriteEnrichDeadLetters" >> WriteDeadLetters(settings.kafka)
     indexed.rejected | "WriteIndexDeadLetters" >> WriteDeadLetters(settings.kafka)
 
 

@@ -21,9 +21,7 @@ def shared_file(relative: str) -> Path:
     return path
 
 
-def real_article_lines(
-    count: int, relative: str = "provenance/provenance_articles.jsonl"
-) -> list[bytes]:
+def real_article_lines(count: int, relative: str = "provenance/provenance_articles.jsonl") -> list[bytes]:
     """``count`` raw JSON lines of real articles with distinct derived ids."""
     seen: set[str] = set()
     lines: list[bytes] = []

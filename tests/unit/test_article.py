@@ -40,13 +40,9 @@ def test_id_is_stable_across_redelivery_and_tracking_parameters() -> None:
 
 def test_id_falls_back_to_source_id_then_text() -> None:
     by_source = derive_article_id(url=None, source="BBC", source_id="7", title="t", body="b")
-    assert by_source == derive_article_id(
-        url=None, source="bbc", source_id="7", title="x", body="y"
-    )
+    assert by_source == derive_article_id(url=None, source="bbc", source_id="7", title="x", body="y")
     by_text = derive_article_id(url=None, source=None, source_id=None, title="T", body="Some  body")
-    assert by_text == derive_article_id(
-        url=None, source=None, source_id=None, title="t", body="some body"
-    )
+    assert by_text == derive_article_id(url=None, source=None, source_id=None, title="t", body="some body")
     assert by_text != by_source
 
 
@@ -90,17 +86,13 @@ def test_control_characters_are_removed_from_text() -> None:
 
 def test_timestamps_in_feed_formats() -> None:
     assert parse_timestamp("2022-02-01T10:00:00Z") == datetime(2022, 2, 1, 10, tzinfo=UTC)
-    assert parse_timestamp("Tue, 01 Feb 2022 10:00:00 +0000") == datetime(
-        2022, 2, 1, 10, tzinfo=UTC
-    )
+    assert parse_timestamp("Tue, 01 Feb 2022 10:00:00 +0000") == datetime(2022, 2, 1, 10, tzinfo=UTC)
     naive = parse_article(_raw(body="x", published_at="2022-02-01 10:00:00"))
     assert naive.published_at == datetime(2022, 2, 1, 10, tzinfo=UTC)
 
 
 def test_normalise_url_keeps_meaningful_query() -> None:
-    assert (
-        normalise_url("HTTPS://News.Example/x?id=3&utm_medium=rss") == "https://news.example/x?id=3"
-    )
+    assert normalise_url("HTTPS://News.Example/x?id=3&utm_medium=rss") == "https://news.example/x?id=3"
 
 
 def test_invalid_article_error_survives_pickling() -> None:

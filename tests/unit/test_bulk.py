@@ -52,9 +52,7 @@ class FakeBulk:
         step = self.script.pop(0)
         if isinstance(step, Exception):
             raise step
-        return [
-            ItemResult(i, step.get(i, 201), None if step.get(i, 201) < 300 else "boom") for i in ids
-        ]
+        return [ItemResult(i, step.get(i, 201), None if step.get(i, 201) < 300 else "boom") for i in ids]
 
 
 def test_only_429_items_are_retried_with_growing_capped_backoff() -> None:
@@ -74,18 +72,14 @@ def test_only_429_items_are_retried_with_growing_capped_backoff() -> None:
 def test_429_beyond_the_retry_budget_is_a_failure_not_a_loop() -> None:
     chunk = next(iter(chunk_actions(_actions(1), "idx", max_docs=10, max_bytes=10**6)))
     send = FakeBulk([{"d0": 429}] * 3)
-    report = index_chunk(
-        chunk, send, RetryPolicy(max_retries=2, initial_backoff=0.1), lambda _: None
-    )
+    report = index_chunk(chunk, send, RetryPolicy(max_retries=2, initial_backoff=0.1), lambda _: None)
     assert [f.status for f in report.failed] == [429]
     assert len(send.calls) == 3
 
 
 def test_transient_request_failures_are_retried_then_raised() -> None:
     chunk = next(iter(chunk_actions(_actions(2), "idx", max_docs=10, max_bytes=10**6)))
-    recovered = index_chunk(
-        chunk, FakeBulk([TransientBulkError("down"), {}]), RetryPolicy(), lambda _: None
-    )
+    recovered = index_chunk(chunk, FakeBulk([TransientBulkError("down"), {}]), RetryPolicy(), lambda _: None)
     assert sorted(recovered.indexed) == ["d0", "d1"]
     with pytest.raises(TransientBulkError):
         index_chunk(

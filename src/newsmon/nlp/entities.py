@@ -20,13 +20,28 @@ from newsmon.nlp.models import Entity, Mention
 
 ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "LAW", "EVENT"})
 ROLE_PHRASES = (
-    "prime minister", "president", "chancellor", "foreign minister", "foreign secretary",
-    "defence minister", "defense secretary", "secretary of state", "secretary-general",
-    "secretary general", "pope", "king", "queen", "premier", "governor", "mayor",
+    "prime minister",
+    "president",
+    "chancellor",
+    "foreign minister",
+    "foreign secretary",
+    "defence minister",
+    "defense secretary",
+    "secretary of state",
+    "secretary-general",
+    "secretary general",
+    "pope",
+    "king",
+    "queen",
+    "premier",
+    "governor",
+    "mayor",
 )
 # "the Prime Minister" not followed by a name ("the Prime Minister Boris Johnson").
 _BARE_ROLE = re.compile(
-    r"\b[Tt]he ((?i:" + "|".join(re.escape(r).replace(r"\ ", r"\s+") for r in ROLE_PHRASES) + r"))\b(?!\s+[A-Z])"
+    r"\b[Tt]he ((?i:"
+    + "|".join(re.escape(r).replace(r"\ ", r"\s+") for r in ROLE_PHRASES)
+    + r"))\b(?!\s+[A-Z])"
 )
 
 
@@ -79,7 +94,8 @@ def extract_entities(doc: Doc, kb: KnowledgeBase, gazetteer: Gazetteer, title: s
             aliases=sorted(group.forms),
             wikidata_id=group.known.wikidata if group.known else None,
             role=group.known.role if group.known else None,
-            in_title=bool(title_folded) and any(fold(f) in title_folded for f in group.forms | {group.canonical}),
+            in_title=bool(title_folded)
+            and any(fold(f) in title_folded for f in group.forms | {group.canonical}),
         )
         for group in groups.values()
     ]
@@ -111,13 +127,18 @@ def _group_for(
         # A surname alone belongs to the article's full name ending with it, before the
         # knowledge base: "Johnson" is Boris only if no other Johnson is named.
         longer = next(
-            (full for full in full_person_names if full != name and full.split()[-1] == name.split()[-1]
-             and set(name.split()) <= set(full.split())),
+            (
+                full
+                for full in full_person_names
+                if full != name
+                and full.split()[-1] == name.split()[-1]
+                and set(name.split()) <= set(full.split())
+            ),
             None,
         )
         if longer is not None:
             name = longer
-    known = kb.lookup(name) or kb.lookup(ent.text)
+    known = kb.lookup(name) or (kb.lookup(ent.text) if name in ent.text else None)
     if known is not None and _compatible(known.type, label):
         return groups.setdefault(known.key, _Group(known.canonical, known.type, known=known))
     if label in ("GPE", "FAC"):

@@ -22,14 +22,76 @@ _LATIN_NAME = re.compile(r"^[A-Z][a-zA-Z' .-]{2,}$")
 
 # Cities whose name is far more often something else in news text.
 _CITY_STOPLIST = frozenset(
-    {"Of", "Man", "Mobile", "Reading", "Bath", "Nice", "Split", "Media", "Mission", "Victoria",
-     "Florence", "Jackson", "Lincoln", "Columbus", "Kent", "Sale", "Bury", "March", "Orange",
-     "Aurora", "Independence", "Providence", "Hope", "Concord", "Wells", "Paradise", "Temple",
-     "Ede", "Bar", "Deal", "Gap", "Bolton", "Burnley", "Wigan", "Mansfield", "Hamilton",
-     "Norman", "Irving", "Arlington", "Chester", "Carson", "Pasadena", "Lancaster", "Santa",
-     "Sandy", "Surprise", "Cary", "Peoria", "Allen", "Orem", "Chandler", "Gilbert", "Kent",
-     "Bristol", "Lowell", "Quincy", "Warren", "Sterling", "Troy", "Salem", "Vista",
-     "Palmdale", "Eugene", "Clarksville", "Murray", "Marion", "Boulder", "Fargo", "Dallas"}
+    {
+        "Of",
+        "Man",
+        "Mobile",
+        "Reading",
+        "Bath",
+        "Nice",
+        "Split",
+        "Media",
+        "Mission",
+        "Victoria",
+        "Florence",
+        "Jackson",
+        "Lincoln",
+        "Columbus",
+        "Kent",
+        "Sale",
+        "Bury",
+        "March",
+        "Orange",
+        "Aurora",
+        "Independence",
+        "Providence",
+        "Hope",
+        "Concord",
+        "Wells",
+        "Paradise",
+        "Temple",
+        "Ede",
+        "Bar",
+        "Deal",
+        "Gap",
+        "Bolton",
+        "Burnley",
+        "Wigan",
+        "Mansfield",
+        "Hamilton",
+        "Norman",
+        "Irving",
+        "Arlington",
+        "Chester",
+        "Carson",
+        "Pasadena",
+        "Lancaster",
+        "Santa",
+        "Sandy",
+        "Surprise",
+        "Cary",
+        "Peoria",
+        "Allen",
+        "Orem",
+        "Chandler",
+        "Gilbert",
+        "Bristol",
+        "Lowell",
+        "Quincy",
+        "Warren",
+        "Sterling",
+        "Troy",
+        "Salem",
+        "Vista",
+        "Palmdale",
+        "Eugene",
+        "Clarksville",
+        "Murray",
+        "Marion",
+        "Boulder",
+        "Fargo",
+        "Dallas",
+    }
 ) - {"Dallas", "Bristol"}
 
 
@@ -102,11 +164,25 @@ class Gazetteer:
             for name in names:
                 self._add(PlaceRecord(str(name), str(code), "country"))
         # News calls them by their short names.
-        for code, name in {"RU": "Russia", "GB": "United Kingdom", "US": "United States",
-                           "IR": "Iran", "SY": "Syria", "KR": "South Korea", "KP": "North Korea",
-                           "VE": "Venezuela", "TW": "Taiwan", "MD": "Moldova", "TR": "Turkey",
-                           "VN": "Vietnam", "BO": "Bolivia", "TZ": "Tanzania", "PS": "Palestine",
-                           "LA": "Laos", "CZ": "Czech Republic"}.items():
+        for code, name in {
+            "RU": "Russia",
+            "GB": "United Kingdom",
+            "US": "United States",
+            "IR": "Iran",
+            "SY": "Syria",
+            "KR": "South Korea",
+            "KP": "North Korea",
+            "VE": "Venezuela",
+            "TW": "Taiwan",
+            "MD": "Moldova",
+            "TR": "Turkey",
+            "VN": "Vietnam",
+            "BO": "Bolivia",
+            "TZ": "Tanzania",
+            "PS": "Palestine",
+            "LA": "Laos",
+            "CZ": "Czech Republic",
+        }.items():
             self._country_names[code] = name
 
     def _load_cities_and_states(self) -> None:
@@ -166,7 +242,11 @@ class Gazetteer:
             kind_order = {"region": 4, "country": 3, "subregion": 2, "us_state": 1, "city": 1}.get(
                 record.kind, 0
             )
-            return (in_context if len({c.country_code for c in candidates}) > 1 else 0, kind_order, record.population)
+            return (
+                in_context if len({c.country_code for c in candidates}) > 1 else 0,
+                kind_order,
+                record.population,
+            )
 
         best = max(candidates, key=rank)
         if best.kind == "region":

@@ -48,8 +48,7 @@ def strip_name(text: str, demonyms: frozenset[str] = frozenset()) -> str:
         words[0].casefold() in TITLE_WORDS
         or words[0].casefold() in ("the", "a", "an")
         or words[0] in demonyms
-        or _POSSESSIVE.search(words[0]) is not None
-        and len(words) > 1
+        or (_POSSESSIVE.search(words[0]) is not None and len(words) > 1)
     ):
         words = words[1:]
     return " ".join(words)

@@ -89,6 +89,10 @@ class EnrichedArticle(_Model):
     article: Article
     enrichment: Enrichment
 
+    @property
+    def id(self) -> str:
+        return self.article.id
+
     def to_document(self) -> dict[str, Any]:
         """The search document: article fields, enrichment, and flat keyword lists for filters."""
         document = self.article.to_document()

@@ -3,7 +3,7 @@ and the article's primary countries."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 
 from newsmon.nlp.gazetteer import Gazetteer
 from newsmon.nlp.models import Entity, Place
@@ -67,7 +67,7 @@ def resolve_places(entities: list[Entity], gazetteer: Gazetteer) -> list[Place]:
 
 def country_ranking(places: list[Place], title_entities: list[Entity] | None = None) -> list[str]:
     """ISO codes by weight: direct mentions count 1, nationalities 0.5, title mentions +2."""
-    weights: Counter[str] = Counter()
+    weights: defaultdict[str, float] = defaultdict(float)
     for place in places:
         if place.country_code:
             weights[place.country_code] += 0.5 if place.kind == "demonym" else 1.0
@@ -76,12 +76,12 @@ def country_ranking(places: list[Place], title_entities: list[Entity] | None = N
             if place.name == entity.canonical and place.country_code:
                 weights[place.country_code] += 2.0
                 break
-    return [code for code, _ in weights.most_common()]
+    return sorted(weights, key=lambda code: -weights[code])
 
 
 def primary_countries(places: list[Place], ranking: list[str]) -> list[str]:
     """The countries the article is about: the top one, and others with a large share."""
-    weights: Counter[str] = Counter()
+    weights: defaultdict[str, float] = defaultdict(float)
     for place in places:
         if place.country_code:
             weights[place.country_code] += 0.5 if place.kind == "demonym" else 1.0

@@ -43,7 +43,8 @@ _POST_SIGNATURE = re.compile(
     re.MULTILINE,
 )
 _DOCUMENT_AUTHOR = re.compile(
-    r"\b(?P<noun>press release|statement|readout|communiqu[eé]|report|letter)\s+(?:by|from|of|issued by)\s+",
+    r"\b(?P<noun>press release|statement|readout|communiqu[eé]|report|letter)"
+    r"\s+(?:by|from|of|issued by)\s+",
     re.IGNORECASE,
 )
 MIN_QUOTE_WORDS = 2
@@ -56,6 +57,7 @@ class QuoteSpan:
     start: int
     end: int
     continues_previous: bool = False
+    open_ended: bool = False
 
 
 def find_quote_spans(text: str) -> list[QuoteSpan]:
@@ -76,7 +78,7 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
             if end == -1:
                 # News style: a quote running over paragraphs leaves each one unclosed.
                 if starts_paragraph or char != '"':
-                    spans.append(QuoteSpan(i + 1, p_end, open_across and starts_paragraph))
+                    spans.append(QuoteSpan(i + 1, p_end, open_across and starts_paragraph, open_ended=True))
                     open_across = True
                 break
             spans.append(QuoteSpan(i + 1, end, open_across and starts_paragraph))
@@ -93,23 +95,35 @@ def extract_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
     quotes: list[Quote] = []
     post_spans = _social_posts(doc, index)
     taken = [(q.start, q.end) for q in post_spans]
-    previous: Quote | None = None
-    for span in find_quote_spans(doc.text):
-        if any(s <= span.start < e for s, e in taken):
-            continue
-        quote = _attribute(doc, span, index)
-        if quote.speaker_mention is None and span.continues_previous and previous is not None:
-            quote = quote.model_copy(
-                update={
-                    "speaker": previous.speaker,
-                    "speaker_key": previous.speaker_key,
-                    "speaker_mention": previous.speaker_mention,
-                    "cue": previous.cue,
-                }
-            )
-        quotes.append(quote)
-        previous = quote
+    spans = [s for s in find_quote_spans(doc.text) if not any(a <= s.start < b for a, b in taken)]
+    attributed = [_attribute(doc, span, index) for span in spans]
+    # A quote running over paragraphs is attributed once, usually after its last part:
+    # an unclosed paragraph takes the speaker of its continuation, else of what it continues.
+    for i in reversed(range(len(spans))):
+        if (
+            attributed[i].speaker_mention is None
+            and spans[i].open_ended
+            and i + 1 < len(spans)
+            and spans[i + 1].continues_previous
+            and attributed[i + 1].speaker_mention is not None
+        ):
+            attributed[i] = _same_speaker(attributed[i], attributed[i + 1])
+    for i in range(1, len(spans)):
+        if attributed[i].speaker_mention is None and spans[i].continues_previous:
+            attributed[i] = _same_speaker(attributed[i], attributed[i - 1])
+    quotes.extend(attributed)
     return sorted([*quotes, *post_spans], key=lambda q: q.start)
+
+
+def _same_speaker(quote: Quote, source: Quote) -> Quote:
+    return quote.model_copy(
+        update={
+            "speaker": source.speaker,
+            "speaker_key": source.speaker_key,
+            "speaker_mention": source.speaker_mention,
+            "cue": source.cue,
+        }
+    )
 
 
 class _EntityIndex:
@@ -124,9 +138,13 @@ class _EntityIndex:
     def covering(self, start: int, end: int) -> Entity | None:
         best: Entity | None = None
         for m_start, m_end, entity in self.mentions:
-            if m_start < end and start < m_end and entity.type in ("PERSON", "ORG", "NORP", "GPE"):
-                if best is None or entity.type in ("PERSON", "ORG"):
-                    best = entity
+            overlaps = m_start < end and start < m_end
+            if (
+                overlaps
+                and entity.type in ("PERSON", "ORG", "NORP", "GPE")
+                and (best is None or entity.type in ("PERSON", "ORG"))
+            ):
+                best = entity
         return best
 
     def first_after(self, position: int, within: int) -> Entity | None:
@@ -176,7 +194,11 @@ def _sentences_around(doc: Doc, span: QuoteSpan) -> list[Span]:
     if chosen:
         last = chosen[-1]
         following = doc[last.end : last.end + 1]
-        if len(following) and last.end < len(doc) and doc.text[span.end : last.end_char + 2].strip(" ”\"’.,") == "":
+        if (
+            len(following)
+            and last.end < len(doc)
+            and doc.text[span.end : last.end_char + 2].strip(' ”"’.,') == ""
+        ):
             chosen.append(following[0].sent)
     return chosen
 
@@ -227,7 +249,11 @@ def _subject_of(verb: Token, span: QuoteSpan) -> Token | None:
             if child.dep_ in ("nsubj", "nsubjpass") and _outside(child, span):
                 return child
         # "Putin highlighted ... and drew attention to": a conjoined verb shares the subject.
-        current = current.head if current.dep_ in ("conj", "xcomp", "advcl") and current.head is not current else None
+        current = (
+            current.head
+            if current.dep_ in ("conj", "xcomp", "advcl") and current.head is not current
+            else None
+        )
     return None
 
 
@@ -240,7 +266,9 @@ def _names_someone(doc: Doc, subject: Token, span: QuoteSpan, index: _EntityInde
 
 
 def _subject_extent(subject: Token, span: QuoteSpan) -> tuple[int, int]:
-    tokens = [t for t in subject.subtree if _outside(t, span) and t.dep_ not in ("relcl", "acl", "appos", "punct")]
+    tokens = [
+        t for t in subject.subtree if _outside(t, span) and t.dep_ not in ("relcl", "acl", "appos", "punct")
+    ]
     tokens = [t for t in tokens if t.i <= subject.i or t.head == subject or t.head.i <= subject.i]
     if not tokens:
         return subject.idx, subject.idx + len(subject.text)
@@ -289,7 +317,7 @@ def _according_to(
             continue
         start = sentence.start_char + at + len("according to ")
         end = start
-        while end < sentence.end_char and doc.text[end] not in ",.;:“\"\n":
+        while end < sentence.end_char and doc.text[end] not in ',.;:“"\n':
             end += 1
         if end <= start:
             continue

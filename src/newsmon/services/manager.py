@@ -53,9 +53,7 @@ class ServicesManager:
             messages.append(self.kafka.start())
         if self.settings.search.external:
             if not self._external_search_ok():
-                raise ServiceError(
-                    f"external search engine at {self.settings.search.url} does not answer"
-                )
+                raise ServiceError(f"external search engine at {self.settings.search.url} does not answer")
             messages.append(f"search engine external at {self.settings.search.url}: ok")
         else:
             messages.append(self.opensearch.start())
@@ -72,22 +70,14 @@ class ServicesManager:
 
     def status(self) -> list[ServiceStatus]:
         kafka_ok = self.kafka.healthy()
-        search_ok = (
-            self._external_search_ok()
-            if self.settings.search.external
-            else self.opensearch.healthy()
-        )
+        search_ok = self._external_search_ok() if self.settings.search.external else self.opensearch.healthy()
         pipeline_pid = self.pipeline.pid()
         return [
             ServiceStatus(
                 "kafka",
                 kafka_ok,
                 f"{self.settings.kafka.bootstrap_servers}"
-                + (
-                    " (external)"
-                    if self.settings.kafka.external
-                    else f" (pid {self.kafka.process.pid()})"
-                ),
+                + (" (external)" if self.settings.kafka.external else f" (pid {self.kafka.process.pid()})"),
             ),
             ServiceStatus(
                 "search",
@@ -102,9 +92,7 @@ class ServicesManager:
             ServiceStatus(
                 "pipeline",
                 pipeline_pid is not None,
-                f"pid {pipeline_pid}, log {self.pipeline.log_file}"
-                if pipeline_pid
-                else "not running",
+                f"pid {pipeline_pid}, log {self.pipeline.log_file}" if pipeline_pid else "not running",
             ),
         ]
 

@@ -62,9 +62,7 @@ class ManagedProcess:
         self.pid_file.write_text(str(process.pid))
         # Until the child has exec'd, its command line is ours and lacks the marker:
         # wait for it so that pid() does not take the fresh pid file for a stale one.
-        wait_until(
-            lambda: self._cmdline_has_marker(process.pid) or process.poll() is not None, 10.0, 0.02
-        )
+        wait_until(lambda: self._cmdline_has_marker(process.pid) or process.poll() is not None, 10.0, 0.02)
         return process.pid
 
     def _cmdline_has_marker(self, pid: int) -> bool:

@@ -1,0 +1,90 @@
+"""Stage: Articles -> EnrichedArticles (language, entities, quotes, places, topics).
+
+One spaCy pass per article feeds all the NLP cores (:mod:`newsmon.nlp`): parsing is the
+expensive part, and a spaCy ``Doc`` is costly to serialise between Beam stages, so the
+cores run together here over batches (``BatchElements`` -> ``nlp.pipe``). Each core is a
+plain function that tests call without Beam. An article that makes a core raise goes to
+the dead-letter output with the stage name and error; the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import apache_beam as beam
+from apache_beam.metrics.metric import Metrics
+from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
+
+from newsmon.article import Article
+from newsmon.messages import DeadLetter
+from newsmon.nlp.enrich import Enricher
+from newsmon.nlp.models import EnrichedArticle
+from newsmon.settings import NlpSettings
+
+STAGE = "enrich"
+DEAD_LETTERS = "dead_letters"
+_LOG = logging.getLogger(__name__)
+
+
+class _EnrichBatchFn(beam.DoFn):
+    def __init__(self, settings: NlpSettings) -> None:
+        self._settings = settings
+        self._enriched = Metrics.counter("newsmon.enrich", "articles_enriched")
+        self._skipped = Metrics.counter("newsmon.enrich", "articles_not_english")
+        self._failed = Metrics.counter("newsmon.enrich", "articles_dead_lettered")
+        self._quotes = Metrics.counter("newsmon.enrich", "quotes_found")
+
+    def setup(self) -> None:
+        self._enricher = Enricher.load(self._settings)
+
+    def process(self, batch: list[Article]) -> Iterator[EnrichedArticle | TaggedOutput[str, DeadLetter]]:
+        try:
+            results = list(self._enricher.enrich_many(batch, self._settings.batch_size))
+        except Exception:
+            # Find the culprit(s) one by one; the rest of the batch is enriched.
+            results = []
+            for article in batch:
+                try:
+                    results.append(self._enricher.enrich(article))
+                except Exception as e:
+                    self._failed.inc()
+                    _LOG.warning("enrich failed article=%s error=%s", article.id, e)
+                    yield TaggedOutput(
+                        DEAD_LETTERS,
+                        DeadLetter(
+                            stage=STAGE,
+                            reason=f"{type(e).__name__}: {e}",
+                            payload=article.model_dump_json().encode("utf-8"),
+                            key=article.id.encode("ascii"),
+                        ),
+                    )
+        for result in results:
+            self._enriched.inc()
+            self._quotes.inc(len(result.enrichment.quotes))
+            if result.enrichment.skipped and result.enrichment.language != "en":
+                self._skipped.inc()
+            yield result
+
+
+class EnrichArticles(beam.PTransform[PCollection[Article], DoOutputsTuple]):
+    """Adds language, canonical entities, quotes with speakers, places and topics.
+
+    Args:
+      settings: model name and configuration files (``nlp`` section of the settings).
+
+    Returns ``result.enriched`` (:class:`EnrichedArticle`) and ``result.dead_letters``.
+    """
+
+    def __init__(self, settings: NlpSettings) -> None:
+        super().__init__()
+        self._settings = settings
+
+    def expand(self, articles: PCollection[Article]) -> DoOutputsTuple:
+        outputs: DoOutputsTuple = (
+            articles
+            | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self._settings.batch_size)
+            | "Enrich"
+            >> beam.ParDo(_EnrichBatchFn(self._settings)).with_outputs(DEAD_LETTERS, main="enriched")
+        )
+        return outputs

@@ -1,0 +1,100 @@
+"""The enricher: one spaCy pass over an article body feeds every NLP core.
+
+:class:`Enricher` holds the heavy resources (spaCy pipeline, knowledge base, gazetteer,
+taxonomy); build it once per process (a Beam worker's ``DoFn.setup``, or the batch
+command) and call :meth:`Enricher.enrich` per article.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from newsmon.article import Article
+from newsmon.nlp.components import load_pipeline
+from newsmon.nlp.entities import extract_entities
+from newsmon.nlp.gazetteer import Gazetteer, default_gazetteer
+from newsmon.nlp.knowledge import KnowledgeBase
+from newsmon.nlp.language import detect_language
+from newsmon.nlp.models import EnrichedArticle, Enrichment
+from newsmon.nlp.places import country_ranking, primary_countries, region_labels, resolve_places
+from newsmon.nlp.quotes import extract_quotes
+from newsmon.nlp.topics import Taxonomy, score_topics
+from newsmon.settings import NlpSettings
+
+ENGLISH = "en"
+
+
+@dataclass
+class Enricher:
+    """Everything needed to enrich articles, loaded once."""
+
+    nlp: Language
+    kb: KnowledgeBase
+    gazetteer: Gazetteer
+    taxonomy: Taxonomy
+    max_characters: int
+
+    @classmethod
+    def load(cls, settings: NlpSettings) -> Enricher:
+        """Load the spaCy model named in the settings and the packaged (or given) configs."""
+        return cls(
+            nlp=load_pipeline(settings.model),
+            kb=KnowledgeBase.load(settings.entities_file),
+            gazetteer=Gazetteer(settings.regions_file) if settings.regions_file else default_gazetteer(),
+            taxonomy=Taxonomy.load(settings.topics_file),
+            max_characters=settings.max_characters,
+        )
+
+    def enrich(self, article: Article) -> EnrichedArticle:
+        """Enrich one article."""
+        return next(self.enrich_many([article]))
+
+    def enrich_many(self, articles: Iterable[Article], batch_size: int = 16) -> Iterator[EnrichedArticle]:
+        """Enrich articles, batching the English ones through ``nlp.pipe``."""
+        pending: list[tuple[Article, str | None]] = []
+        for article in articles:
+            pending.append((article, detect_language(article.title, article.body, article.language)))
+            if len(pending) >= batch_size:
+                yield from self._enrich_batch(pending)
+                pending = []
+        if pending:
+            yield from self._enrich_batch(pending)
+
+    def _enrich_batch(self, batch: list[tuple[Article, str | None]]) -> Iterator[EnrichedArticle]:
+        english = [(a, lang) for a, lang in batch if lang == ENGLISH]
+        docs = iter(self.nlp.pipe(a.body[: self.max_characters] for a, _ in english))
+        for article, language in batch:
+            if language != ENGLISH:
+                yield EnrichedArticle(
+                    article=article,
+                    enrichment=Enrichment(
+                        language=language,
+                        skipped=f"language {language or 'unknown'}: English-only stages skipped",
+                    ),
+                )
+                continue
+            yield EnrichedArticle(article=article, enrichment=self.annotate(article, next(docs), language))
+
+    def annotate(self, article: Article, doc: Doc, language: str | None = ENGLISH) -> Enrichment:
+        """The pure part: every core over one parsed body."""
+        entities = extract_entities(doc, self.kb, self.gazetteer, title=article.title)
+        quotes = extract_quotes(doc, entities)
+        places = resolve_places(entities, self.gazetteer)
+        ranking = country_ranking(places, [e for e in entities if e.in_title])
+        return Enrichment(
+            language=language,
+            entities=entities,
+            quotes=quotes,
+            topics=score_topics(article.title, article.body, self.taxonomy),
+            places=places,
+            countries=ranking,
+            primary_countries=primary_countries(places, ranking),
+            regions=region_labels(places),
+            skipped=None
+            if len(article.body) <= self.max_characters
+            else (f"body truncated to {self.max_characters} characters for NLP"),
+        )

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import apache_beam as beam
+from apache_beam.pvalue import TaggedOutput
+from apache_beam.runners.portability.fn_api_runner.fn_runner import FnApiRunner
+from apache_beam.testing.util import assert_that, equal_to
+
+from newsmon.article import Article
+from newsmon.nlp.enrich import Enricher
+from newsmon.nlp.models import EnrichedArticle
+from newsmon.pipelines.stages.enrich import DEAD_LETTERS, STAGE, EnrichArticles, _EnrichBatchFn
+from newsmon.settings import NlpSettings
+
+BODY = "Vladimir Putin spoke to Boris Johnson about Ukraine on Wednesday, the Kremlin said."
+
+
+def test_stage_enriches_in_beam() -> None:
+    articles = [Article(title=f"Call {i}", body=BODY, source="t", source_id=str(i)) for i in range(3)]
+    with beam.Pipeline(runner=FnApiRunner()) as pipeline:
+        result = pipeline | beam.Create(articles) | EnrichArticles(NlpSettings(batch_size=2))
+        names = result.enriched | beam.Map(lambda e: sorted({x.canonical for x in e.enrichment.entities}))
+        assert_that(
+            names,
+            equal_to([["Boris Johnson", "Kremlin", "Ukraine", "Vladimir Putin"]] * 3),
+        )
+
+
+class _FailsOn(Enricher):
+    """A real enricher that raises on one article, standing in for a pathological text."""
+
+    poison_id = ""
+
+    def enrich_many(self, articles, batch_size=16):  # type: ignore[no-untyped-def,override]
+        for article in articles:
+            if article.id == self.poison_id:
+                raise RecursionError("pathological text")
+        return super().enrich_many(articles, batch_size)
+
+
+def test_an_article_that_breaks_a_core_is_dead_lettered_and_the_rest_go_on(
+    enricher: Enricher,
+) -> None:
+    good = Article(title="ok", body=BODY, source="t", source_id="good")
+    bad = Article(title="bad", body=BODY, source="t", source_id="bad")
+    failing = _FailsOn(enricher.nlp, enricher.kb, enricher.gazetteer, enricher.taxonomy, 100_000)
+    failing.poison_id = bad.id
+    fn = _EnrichBatchFn(NlpSettings())
+    fn._enricher = failing
+    outputs = list(fn.process([good, bad]))
+    enriched = [o for o in outputs if isinstance(o, EnrichedArticle)]
+    letters = [o.value for o in outputs if isinstance(o, TaggedOutput) and o.tag == DEAD_LETTERS]
+    assert [e.id for e in enriched] == [good.id]
+    assert len(letters) == 1 and letters[0].stage == STAGE
+    assert "RecursionError: pathological text" in letters[0].reason
+    assert Article.model_validate_json(letters[0].payload).id == bad.id
