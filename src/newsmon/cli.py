@@ -171,6 +171,29 @@ def enrich(
     )
 
 
+@app.command("eval")
+def evaluate(
+    what: Annotated[str, typer.Argument(help="ner, quotes, topics or all")] = "all",
+    data: Annotated[Path, typer.Option(help="Folder of the real annotated data")] = Path("../shared/data"),
+    baseline: Annotated[bool, typer.Option(help="Also run textacy's quote baseline")] = True,
+) -> None:
+    """Measure extraction quality on real annotated data and print the figures."""
+    from newsmon.evaluation import run
+
+    settings = _settings()
+    jobs = {
+        "ner": lambda: run.run_ner(settings.nlp, data),
+        "quotes": lambda: run.run_quotes(settings.nlp, data, baseline),
+        "topics": lambda: run.run_topics(settings.nlp, data),
+    }
+    if what != "all" and what not in jobs:
+        raise NewsmonError(f"unknown evaluation {what!r}: choose from {', '.join(jobs)} or all")
+    for name, job in jobs.items():
+        if what in ("all", name):
+            typer.echo(job())
+            typer.echo("")
+
+
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="Words to look for (simple query syntax)")],

@@ -66,10 +66,12 @@ class EntityFixes:
             return Span(doc, ent.start, ent.end, label="NORP")
         if known is not None and known.type != ent.label_:
             return Span(doc, ent.start, ent.end, label=known.type)
-        if ent.label_ in _RELABEL_AS_PLACE and known is None and self.gazetteer.is_place(ent.text):
-            if ent.label_ == "NORP":
-                return ent
-            return Span(doc, ent.start, ent.end, label="GPE")
+        if ent.label_ in _RELABEL_AS_PLACE and ent.label_ != "NORP" and known is None:
+            kinds = {record.kind for record in self.gazetteer.candidates(ent.text)}
+            # A city tagged ORG is often a sports club ("Leeds beat Chelsea"): only
+            # countries and regions are relabelled from ORG; people never are places' names.
+            if kinds and (ent.label_ != "ORG" or kinds & {"country", "region", "subregion"}):
+                return Span(doc, ent.start, ent.end, label="GPE")
         return ent
 
 

@@ -29,6 +29,9 @@ CUE_LEMMAS = frozenset(
     highlight describe urge suggest predict caution conclude recall confirm deny mention
     observe report accuse vow pledge promise threaten assert maintain draw agree welcome
     hail express reiterate underscore underline complain demand question quip joke
+    call dub label brand term refer dismiss blast slam criticize criticise praise tout
+    boast counter concede reveal recount testify shout yell chant read answer wonder
+    proclaim lament mock cite caution vow thank apologize apologise acknowledge
     """.split()
 )
 DOCUMENT_NOUNS = frozenset(
@@ -111,6 +114,34 @@ def extract_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
     for i in range(1, len(spans)):
         if attributed[i].speaker_mention is None and spans[i].continues_previous:
             attributed[i] = _same_speaker(attributed[i], attributed[i - 1])
+    # A full-sentence quote with no attribution at all usually continues the last
+    # speaker, or comes from the person the paragraph just named.
+    for i, quote in enumerate(attributed):
+        if quote.speaker_mention is not None or quote.kind != "quote":
+            continue
+        earlier = next(
+            (
+                q
+                for q in reversed(attributed[:i])
+                if q.speaker_mention is not None and quote.start - q.end < 800
+            ),
+            None,
+        )
+        if earlier is not None:
+            attributed[i] = _same_speaker(quote, earlier)
+            continue
+        named = index.last_before(quote.start, ("PERSON",))
+        if named is not None and quote.start - named[1].end < 400:
+            entity, mention = named
+            attributed[i] = quote.model_copy(
+                update={
+                    "speaker": entity.canonical,
+                    "speaker_key": entity.key,
+                    "speaker_mention": Mention(
+                        text=doc.text[mention.start : mention.end], start=mention.start, end=mention.end
+                    ),
+                }
+            )
     quotes.extend(attributed)
     return sorted([*quotes, *post_spans], key=lambda q: q.start)
 
@@ -176,6 +207,12 @@ def _attribute(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> Quote:
         according = _according_to(doc, span, sentences, index)
         if according is not None:
             speaker, mention, cue = according[0], according[1], "according to"
+    if mention is None:
+        # No cue: the sentence's own subject ("Clinton's 'Miss Piggy' remark"), or whoever
+        # the quote is attached to by a possessive ("Trump's 'thousands of shootings'").
+        fallback = _possessive_before(doc, span, index) or _sentence_subject(doc, span, sentences, index)
+        if fallback is not None:
+            speaker, mention = fallback
     return Quote(
         text=text,
         start=span.start,
@@ -266,14 +303,18 @@ def _names_someone(doc: Doc, subject: Token, span: QuoteSpan, index: _EntityInde
 
 
 def _subject_extent(subject: Token, span: QuoteSpan) -> tuple[int, int]:
-    tokens = [
-        t for t in subject.subtree if _outside(t, span) and t.dep_ not in ("relcl", "acl", "appos", "punct")
-    ]
-    tokens = [t for t in tokens if t.i <= subject.i or t.head == subject or t.head.i <= subject.i]
-    if not tokens:
-        return subject.idx, subject.idx + len(subject.text)
+    """Characters of the subject's noun phrase ("the press release", "Kremlin spokesman Dmitry Peskov")."""
+    doc = subject.doc
+    chunk = next((c for c in doc.noun_chunks if c.start <= subject.i < c.end), None)
+    if chunk is not None and all(_outside(t, span) for t in chunk):
+        tokens = [t for t in chunk if not t.is_space]
+    else:
+        tokens = [subject] + [
+            t for t in subject.children if t.dep_ in ("compound", "det", "amod", "poss") and _outside(t, span)
+        ]
+    tokens = [t for t in tokens if not t.is_space] or [subject]
     first = min(tokens, key=lambda t: t.i)
-    last = max((t for t in tokens if t.i <= subject.i + 3), key=lambda t: t.i, default=subject)
+    last = max(tokens, key=lambda t: t.i)
     return first.idx, last.idx + len(last.text)
 
 
@@ -305,6 +346,33 @@ def _document_author(doc: Doc, position: int, index: _EntityIndex) -> Entity | N
         if entity is not None and entity.type in ("ORG", "PERSON", "GPE"):
             author = entity
     return author
+
+
+def _possessive_before(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> tuple[Entity, Mention] | None:
+    window = doc.text[max(0, span.start - 60) : span.start]
+    match = re.search(r"([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)['’]s?\s+(?:\w+\s+){0,2}[“\"]$", window)
+    if match is None:
+        return None
+    start = span.start - len(window) + match.start(1)
+    end = start + len(match.group(1))
+    entity = index.covering(start, end)
+    if entity is None or entity.type not in ("PERSON", "ORG"):
+        return None
+    return entity, Mention(text=doc.text[start:end], start=start, end=end)
+
+
+def _sentence_subject(
+    doc: Doc, span: QuoteSpan, sentences: list[Span], index: _EntityIndex
+) -> tuple[Entity | None, Mention] | None:
+    for sentence in sentences:
+        root = sentence.root
+        subject = _subject_of(root, span)
+        if subject is None or not _names_someone(doc, subject, span, index):
+            continue
+        entity, mention = _resolve_speaker(doc, subject, span, index)
+        if mention is not None and (entity is not None or subject.text.casefold() in DOCUMENT_NOUNS):
+            return entity, mention
+    return None
 
 
 def _according_to(

@@ -1,0 +1,1 @@
+"""Quality measurement on real annotated data (``newsmon eval``): NER, quotes, topics, canonicalisation."""

@@ -1,0 +1,95 @@
+"""Entry points of ``newsmon eval``: each prints a table of figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newsmon.evaluation import ner, quotes
+from newsmon.evaluation.scores import table
+from newsmon.evaluation.topics import evaluate_topics
+from newsmon.nlp.components import load_pipeline
+from newsmon.nlp.enrich import Enricher
+from newsmon.nlp.topics import Taxonomy
+from newsmon.settings import NlpSettings
+
+
+def run_ner(settings: NlpSettings, data: Path) -> str:
+    path = data / "conll2003" / "dev.txt"
+    keep = ["tok2vec", "ner"]  # the parser is not needed to score entities
+    raw = load_pipeline(settings.model, with_fixes=False)
+    ours = load_pipeline(settings.model)
+    for nlp in (raw, ours):
+        for name in nlp.pipe_names:
+            if name not in keep and not name.startswith("newsmon"):
+                nlp.disable_pipe(name)
+    return ner.report(ner.evaluate_ner(raw, path), ner.evaluate_ner(ours, path))
+
+
+def run_quotes(settings: NlpSettings, data: Path, baseline: bool = True) -> str:
+    documents = list(quotes.read_polnear(data / "polnear" / "dev"))
+    enricher = Enricher.load(settings)
+
+    def ours(document: quotes.Document) -> list[quotes.PredictedQuote]:
+        from newsmon.article import Article
+
+        article = Article(body=document.text, title="")
+        enrichment = enricher.annotate(article, enricher.nlp(document.text))
+        entities = {e.key: e for e in enrichment.entities}
+        predicted = []
+        for q in enrichment.quotes:
+            spans = []
+            if q.speaker_mention is not None:
+                spans.append((q.speaker_mention.start, q.speaker_mention.end))
+            if q.speaker_key in entities:
+                spans += [(m.start, m.end) for m in entities[q.speaker_key].mentions]
+            predicted.append(quotes.PredictedQuote(q.start, q.end, tuple(spans), q.speaker))
+        return predicted
+
+    results = {"newsmon": quotes.score(documents, ours)}
+    if baseline:
+        results["textacy"] = quotes.score(documents, _textacy_predictor(settings))
+    gold = sum(len(d.gold) for d in documents)
+    return f"{len(documents)} articles, {gold} gold direct quotes\n" + quotes.report(results)
+
+
+def _textacy_predictor(settings: NlpSettings):  # type: ignore[no-untyped-def]
+    try:
+        from textacy.extract.triples import direct_quotations
+    except ImportError as e:  # pragma: no cover - optional extra
+        raise SystemExit("the textacy baseline needs: pip install 'newsmon[eval]'") from e
+    nlp = load_pipeline(settings.model, with_fixes=False)
+
+    def predict(document: quotes.Document) -> list[quotes.PredictedQuote]:
+        doc = nlp(document.text)
+        predicted: list[quotes.PredictedQuote] = []
+        try:
+            triples = list(direct_quotations(doc))
+        except ValueError:
+            # textacy gives up on a document with an unclosed quotation mark.
+            return predicted
+        for triple in triples:
+            content = triple.content
+            start, end = content.start_char, content.end_char
+            text = document.text
+            while start < end and text[start] in "“”\"' ":
+                start += 1
+            while end > start and text[end - 1] in "“”\"' ":
+                end -= 1
+            speakers = tuple((t.idx, t.idx + len(t.text)) for t in triple.speaker)
+            predicted.append(quotes.PredictedQuote(start, end, speakers, None))
+        return predicted
+
+    return predict
+
+
+def run_topics(settings: NlpSettings, data: Path) -> str:
+    accuracy, macro_f1, per_class, confusions = evaluate_topics(
+        data / "bbc-news" / "bbc-news-dev.jsonl", Taxonomy.load(settings.topics_file)
+    )
+    lines = [
+        f"Topics on BBC News dev: accuracy {accuracy:.3f}, macro-F1 {macro_f1:.3f}",
+        table("per class", list(per_class.items())),
+        "most frequent confusions (gold -> predicted): "
+        + ", ".join(f"{g}->{p} {n}" for (g, p), n in confusions.most_common(6)),
+    ]
+    return "\n".join(lines)
