@@ -93,3 +93,12 @@ def run_topics(settings: NlpSettings, data: Path) -> str:
         + ", ".join(f"{g}->{p} {n}" for (g, p), n in confusions.most_common(6)),
     ]
     return "\n".join(lines)
+
+
+def run_canonical(settings: NlpSettings, data: Path) -> str:
+    from newsmon.evaluation.canonical import evaluate_canonical, report
+
+    within, across, found = evaluate_canonical(
+        Enricher.load(settings), data / "provenance" / "provenance_articles.jsonl"
+    )
+    return report(within, across, found)

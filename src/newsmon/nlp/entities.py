@@ -103,8 +103,37 @@ def extract_entities(doc: Doc, kb: KnowledgeBase, gazetteer: Gazetteer, title: s
 
 
 def _full_person_names(spans: list[Span], demonyms: frozenset[str]) -> list[str]:
-    names = {strip_name(e.text, demonyms) for e in spans if e.label_ == "PERSON"}
-    return sorted((n for n in names if len(n.split()) >= 2), key=lambda n: -len(n))
+    """Full names (two words or more) of the article, most mentioned first, then first seen."""
+    counts: dict[str, int] = {}
+    for ent in spans:
+        if ent.label_ == "PERSON":
+            name = strip_name(ent.text, demonyms)
+            if len(name.split()) >= 2:
+                counts[name] = counts.get(name, 0) + 1
+    return sorted(counts, key=lambda n: -counts[n])
+
+
+def _full_name_for(name: str, full_names: list[str], kb: KnowledgeBase) -> str | None:
+    """The article's full name a short name stands for ("Trump" -> "Donald Trump", not "Melania Trump").
+
+    Several candidates (Donald and Melania Trump): the one the knowledge base gives for the
+    short name, else the most mentioned.
+    """
+    words = name.split()
+    candidates = [
+        full
+        for full in full_names
+        if full != name
+        and set(words) <= set(full.split())
+        and (full.split()[-1] == words[-1] or (len(words) == 1 and full.split()[0] == words[0]))
+    ]
+    if len(candidates) > 1:
+        known = kb.lookup(name)
+        if known is not None:
+            for full in candidates:
+                if kb.lookup(full) is known:
+                    return full
+    return candidates[0] if candidates else None
 
 
 def _group_for(
@@ -117,6 +146,9 @@ def _group_for(
     person_groups: list[_Group],
 ) -> _Group | None:
     label = _entity_type(ent.label_)
+    if label == "ORG" and len(ent) == 1 and any(full.split()[-1] == ent.text for full in full_person_names):
+        # A lone surname the model took for an organisation ("Kelly" after "R. Kelly").
+        label = "PERSON"
     if label in ("PERSON", "ORG", "LAW"):
         name = strip_name(ent.text, demonyms)
     else:
@@ -126,16 +158,7 @@ def _group_for(
     if label == "PERSON":
         # A surname alone belongs to the article's full name ending with it, before the
         # knowledge base: "Johnson" is Boris only if no other Johnson is named.
-        longer = next(
-            (
-                full
-                for full in full_person_names
-                if full != name
-                and full.split()[-1] == name.split()[-1]
-                and set(name.split()) <= set(full.split())
-            ),
-            None,
-        )
+        longer = _full_name_for(name, full_person_names, kb)
         if longer is not None:
             name = longer
     known = kb.lookup(name) or (kb.lookup(ent.text) if name in ent.text else None)
