@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span
 
+from newsmon.nlp.doctext import doc_text
 from newsmon.nlp.gazetteer import Gazetteer
 from newsmon.nlp.knowledge import TITLE_WORDS, KnowledgeBase, KnownEntity, fold, slug, strip_name
 from newsmon.nlp.models import Entity, Mention
@@ -197,7 +198,7 @@ def _attach_bare_roles(doc: Doc, spans: list[Span], groups: dict[str, _Group]) -
         group = by_mention.get((ent.start_char, ent.end_char))
         if group is None:
             continue
-        preceding = doc.text[max(0, ent.start_char - 40) : ent.start_char].casefold()
+        preceding = doc_text(doc)[max(0, ent.start_char - 40) : ent.start_char].casefold()
         for role in ROLE_PHRASES:
             if re.search(rf"\b{re.escape(role)}\s+$", preceding):
                 role_holder.setdefault(role, group)
@@ -207,7 +208,7 @@ def _attach_bare_roles(doc: Doc, spans: list[Span], groups: dict[str, _Group]) -
                 if held.startswith(role):
                     role_holder.setdefault(role, group)
     taken = [(m.start, m.end) for g in groups.values() for m in g.mentions]
-    for match in _BARE_ROLE.finditer(doc.text):
+    for match in _BARE_ROLE.finditer(doc_text(doc)):
         role = " ".join(match.group(1).casefold().split())
         group = role_holder.get(role)
         if group is None or any(s < match.end() and match.start() < e for s, e in taken):

@@ -16,10 +16,12 @@ quotes running over several paragraphs), then attributed with the dependency par
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
+from newsmon.nlp.doctext import doc_text
 from newsmon.nlp.models import Entity, Mention, Quote
 
 CUE_LEMMAS = frozenset(
@@ -98,7 +100,7 @@ def extract_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
     quotes: list[Quote] = []
     post_spans = _social_posts(doc, index)
     taken = [(q.start, q.end) for q in post_spans]
-    spans = [s for s in find_quote_spans(doc.text) if not any(a <= s.start < b for a, b in taken)]
+    spans = [s for s in find_quote_spans(doc_text(doc)) if not any(a <= s.start < b for a, b in taken)]
     attributed = [_attribute(doc, span, index) for span in spans]
     # A quote running over paragraphs is attributed once, usually after its last part:
     # an unclosed paragraph takes the speaker of its continuation, else of what it continues.
@@ -138,7 +140,7 @@ def extract_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
                     "speaker": entity.canonical,
                     "speaker_key": entity.key,
                     "speaker_mention": Mention(
-                        text=doc.text[mention.start : mention.end], start=mention.start, end=mention.end
+                        text=doc_text(doc)[mention.start : mention.end], start=mention.start, end=mention.end
                     ),
                 }
             )
@@ -193,7 +195,7 @@ class _EntityIndex:
 
 
 def _attribute(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> Quote:
-    text = doc.text[span.start : span.end]
+    text = doc_text(doc)[span.start : span.end]
     kind = "quote"
     sentences = _sentences_around(doc, span)
     if sentences and _is_partial(doc, span, sentences):
@@ -227,21 +229,46 @@ def _attribute(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> Quote:
 
 def _sentences_around(doc: Doc, span: QuoteSpan) -> list[Span]:
     """Sentences overlapping the quote, plus the next one when the quote ends a sentence."""
-    chosen = [s for s in doc.sents if s.start_char < span.end and span.start < s.end_char]
+    sentences, starts = _sentence_index(doc)
+    first = max(0, bisect_right(starts, span.start) - 1)
+    chosen = []
+    for sentence in sentences[first:]:
+        if sentence.start_char >= span.end:
+            break
+        if span.start < sentence.end_char:
+            chosen.append(sentence)
     if chosen:
-        last = chosen[-1]
-        following = doc[last.end : last.end + 1]
-        if (
-            len(following)
-            and last.end < len(doc)
-            and doc.text[span.end : last.end_char + 2].strip(' ”"’.,') == ""
-        ):
-            chosen.append(following[0].sent)
+        position = sentences.index(chosen[-1], first)
+        tail = doc_text(doc)[span.end : chosen[-1].end_char + 2].strip(' ”"’.,')
+        if position + 1 < len(sentences) and tail == "":
+            chosen.append(sentences[position + 1])
     return chosen
 
 
+def _sentence_index(doc: Doc) -> tuple[list[Span], list[int]]:
+    """The doc's sentences and their start offsets, computed once per doc."""
+    cached = doc.user_data.get("newsmon.sentences")
+    if cached is None:
+        sentences = list(doc.sents)
+        cached = (sentences, [s.start_char for s in sentences])
+        doc.user_data["newsmon.sentences"] = cached
+    return cached
+
+
+def _noun_chunk_of(token: Token) -> Span | None:
+    doc = token.doc
+    chunks = doc.user_data.get("newsmon.chunks")
+    if chunks is None:
+        chunks = {}
+        for chunk in doc.noun_chunks:
+            for i in range(chunk.start, chunk.end):
+                chunks[i] = chunk
+        doc.user_data["newsmon.chunks"] = chunks
+    return chunks.get(token.i)
+
+
 def _is_partial(doc: Doc, span: QuoteSpan, sentences: list[Span]) -> bool:
-    before = doc.text[sentences[0].start_char : max(sentences[0].start_char, span.start - 1)]
+    before = doc_text(doc)[sentences[0].start_char : max(sentences[0].start_char, span.start - 1)]
     return bool(before.strip()) and not before.rstrip().endswith((",", ":"))
 
 
@@ -304,8 +331,7 @@ def _names_someone(doc: Doc, subject: Token, span: QuoteSpan, index: _EntityInde
 
 def _subject_extent(subject: Token, span: QuoteSpan) -> tuple[int, int]:
     """Characters of the subject's noun phrase ("the press release", "Kremlin spokesman Dmitry Peskov")."""
-    doc = subject.doc
-    chunk = next((c for c in doc.noun_chunks if c.start <= subject.i < c.end), None)
+    chunk = _noun_chunk_of(subject)
     if chunk is not None and all(_outside(t, span) for t in chunk):
         tokens = [t for t in chunk if not t.is_space]
     else:
@@ -322,7 +348,7 @@ def _resolve_speaker(
     doc: Doc, subject: Token, span: QuoteSpan, index: _EntityIndex
 ) -> tuple[Entity | None, Mention | None]:
     start, end = _subject_extent(subject, span)
-    mention = Mention(text=doc.text[start:end], start=start, end=end)
+    mention = Mention(text=doc_text(doc)[start:end], start=start, end=end)
     entity = index.covering(start, end)
     if entity is not None:
         return entity, mention
@@ -341,7 +367,7 @@ def _resolve_speaker(
 def _document_author(doc: Doc, position: int, index: _EntityIndex) -> Entity | None:
     """Whose document it is: "the press release by the Kremlin" earlier in the article."""
     author: Entity | None = None
-    for match in _DOCUMENT_AUTHOR.finditer(doc.text, 0, position):
+    for match in _DOCUMENT_AUTHOR.finditer(doc_text(doc), 0, position):
         entity = index.first_after(match.end(), within=20)
         if entity is not None and entity.type in ("ORG", "PERSON", "GPE"):
             author = entity
@@ -349,7 +375,7 @@ def _document_author(doc: Doc, position: int, index: _EntityIndex) -> Entity | N
 
 
 def _possessive_before(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> tuple[Entity, Mention] | None:
-    window = doc.text[max(0, span.start - 60) : span.start]
+    window = doc_text(doc)[max(0, span.start - 60) : span.start]
     match = re.search(r"([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)['’]s?\s+(?:\w+\s+){0,2}[“\"]$", window)
     if match is None:
         return None
@@ -358,7 +384,7 @@ def _possessive_before(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> tuple[
     entity = index.covering(start, end)
     if entity is None or entity.type not in ("PERSON", "ORG"):
         return None
-    return entity, Mention(text=doc.text[start:end], start=start, end=end)
+    return entity, Mention(text=doc_text(doc)[start:end], start=start, end=end)
 
 
 def _sentence_subject(
@@ -385,20 +411,20 @@ def _according_to(
             continue
         start = sentence.start_char + at + len("according to ")
         end = start
-        while end < sentence.end_char and doc.text[end] not in ',.;:“"\n':
+        while end < sentence.end_char and doc_text(doc)[end] not in ',.;:“"\n':
             end += 1
         if end <= start:
             continue
         entity = index.covering(start, end)
-        return entity, Mention(text=doc.text[start:end], start=start, end=end), "according to"
+        return entity, Mention(text=doc_text(doc)[start:end], start=start, end=end), "according to"
     return None
 
 
 def _social_posts(doc: Doc, index: _EntityIndex) -> list[Quote]:
     """Embedded posts: the paragraph before a "- Name (@handle) date" line is Name's post."""
     posts = []
-    for match in _POST_SIGNATURE.finditer(doc.text):
-        before = doc.text[: match.start()].rstrip("\n")
+    for match in _POST_SIGNATURE.finditer(doc_text(doc)):
+        before = doc_text(doc)[: match.start()].rstrip("\n")
         p_start = before.rfind("\n") + 1
         if not before[p_start:].strip():
             continue
@@ -407,12 +433,14 @@ def _social_posts(doc: Doc, index: _EntityIndex) -> list[Quote]:
         entity = index.covering(name_start, name_end)
         posts.append(
             Quote(
-                text=doc.text[p_start : len(before)],
+                text=doc_text(doc)[p_start : len(before)],
                 start=p_start,
                 end=len(before),
                 speaker=entity.canonical if entity else match.group("name").strip(),
                 speaker_key=entity.key if entity else None,
-                speaker_mention=Mention(text=doc.text[name_start:name_end], start=name_start, end=name_end),
+                speaker_mention=Mention(
+                    text=doc_text(doc)[name_start:name_end], start=name_start, end=name_end
+                ),
                 cue="posted",
                 kind="post",
             )

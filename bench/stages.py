@@ -1,0 +1,124 @@
+"""Throughput of each enrichment stage beside bare spaCy ``nlp.pipe`` on the same texts.
+
+    .venv/bin/python -m bench.stages [--articles 200] [--corpus PATH]
+
+Prints articles/s of: bare spaCy (the floor of our cost: same model, same texts), spaCy
+with our entity-fixes component, each NLP core on already-parsed docs, and the whole
+enricher; per-article latency p50/p99 of the whole enricher; peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import spacy
+
+from newsmon.article import Article, parse_article
+from newsmon.nlp.enrich import Enricher
+from newsmon.nlp.entities import extract_entities
+from newsmon.nlp.language import detect_language
+from newsmon.nlp.places import resolve_places
+from newsmon.nlp.quotes import extract_quotes
+from newsmon.nlp.topics import score_topics
+from newsmon.settings import NlpSettings
+
+DEFAULT_CORPUS = (
+    Path(__file__).resolve().parents[1].parent / "shared/data/provenance/provenance_articles.jsonl"
+)
+
+
+def _timed(label: str, count: int, work: Callable[[], object]) -> tuple[str, float, float]:
+    started = time.perf_counter()
+    work()
+    elapsed = time.perf_counter() - started
+    return label, count / elapsed, elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    args = parser.parse_args()
+
+    articles: list[Article] = []
+    with args.corpus.open("rb") as handle:
+        for line in handle:
+            articles.append(parse_article(line))
+            if len(articles) == args.articles:
+                break
+    texts = [a.body for a in articles]
+    words = sum(len(t.split()) for t in texts)
+    settings = NlpSettings()
+    enricher = Enricher.load(settings)
+    bare = spacy.load(settings.model)
+    # Warm both pipelines up so that first-call costs do not count.
+    list(bare.pipe(texts[:5]))
+    list(enricher.nlp.pipe(texts[:5]))
+
+    rows = [_timed("bare spaCy nlp.pipe", len(texts), lambda: list(bare.pipe(texts)))]
+    docs: list[spacy.tokens.Doc] = []
+    rows.append(_timed("spaCy + entity fixes", len(texts), lambda: docs.extend(enricher.nlp.pipe(texts))))
+    entities = []
+    rows.append(
+        _timed(
+            "  entities (on parsed docs)",
+            len(docs),
+            lambda: entities.extend(
+                extract_entities(d, enricher.kb, enricher.gazetteer, a.title)
+                for d, a in zip(docs, articles, strict=True)
+            ),
+        )
+    )
+    pairs = list(zip(docs, entities, strict=True))
+    rows.append(_timed("  quotes", len(docs), lambda: [extract_quotes(d, e) for d, e in pairs]))
+    rows.append(
+        _timed("  places", len(docs), lambda: [resolve_places(e, enricher.gazetteer) for e in entities])
+    )
+    rows.append(
+        _timed(
+            "  topics",
+            len(docs),
+            lambda: [score_topics(a.title, a.body, enricher.taxonomy) for a in articles],
+        )
+    )
+    rows.append(_timed("  language", len(docs), lambda: [detect_language(a.title, a.body) for a in articles]))
+    latencies: list[float] = []
+
+    def one_by_one() -> None:
+        for article in articles:
+            started = time.perf_counter()
+            enricher.enrich(article)
+            latencies.append(time.perf_counter() - started)
+
+    rows.append(
+        _timed(
+            "whole enricher, batched",
+            len(texts),
+            lambda: list(enricher.enrich_many(articles, settings.batch_size)),
+        )
+    )
+    rows.append(_timed("whole enricher, one by one", len(texts), one_by_one))
+
+    floor = rows[0][1]
+    print(f"{len(texts)} articles, {words} words, from {args.corpus.name}; model {settings.model}")
+    print(f"{'stage':32} {'articles/s':>11} {'seconds':>8} {'vs bare spaCy':>14}")
+    for label, rate, elapsed in rows:
+        print(f"{label:32} {rate:11.1f} {elapsed:8.2f} {rate / floor:13.2f}x")
+    ordered = sorted(latencies)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    p50 = statistics.median(ordered)
+    print(f"whole enricher latency per article: p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms")
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    print(json.dumps({"articles": len(texts), "bare_spacy_articles_per_s": round(floor, 1)}))
+
+
+if __name__ == "__main__":
+    main()
