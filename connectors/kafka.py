@@ -20,7 +20,7 @@ def make_producer(settings: KafkaSettings, **overrides: object) -> KafkaProducer
         "retries": 10,
         "linger_ms": 20,
         "max_in_flight_requests_per_connection": 1,  # keep per-partition order under retries
-        "max_request_size": 4 * 1024 * 1024,
+        "max_request_size": settings.max_message_bytes,
     }
     config.update(overrides)
     return KafkaProducer(**config)
@@ -41,7 +41,14 @@ def ensure_topics(settings: KafkaSettings, topics: Iterable[str] | None = None) 
         for name in missing:
             try:
                 admin.create_topics(
-                    [NewTopic(name, settings.partitions, settings.replication_factor)],
+                    [
+                        NewTopic(
+                            name,
+                            settings.partitions,
+                            settings.replication_factor,
+                            topic_configs={"max.message.bytes": str(settings.max_message_bytes)},
+                        )
+                    ],
                     timeout_ms=15000,
                 )
                 created.append(name)

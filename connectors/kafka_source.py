@@ -65,6 +65,7 @@ def _consumer(settings: KafkaSettings, options: KafkaReadOptions) -> KafkaConsum
         enable_auto_commit=False,
         auto_offset_reset=options.auto_offset_reset,
         max_poll_records=options.max_poll_records,
+        max_partition_fetch_bytes=settings.max_message_bytes,
     )
 
 

@@ -229,7 +229,7 @@ def demo(
     file: Annotated[
         Path | None, typer.Option(help="Articles to feed (default: settings.sample_file)")
     ] = None,
-    limit: Annotated[int, typer.Option(help="How many articles to feed")] = 200,
+    limit: Annotated[int, typer.Option(help="How many articles to feed")] = 100,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for them to be searchable")] = 300.0,
 ) -> None:
     """Start everything locally, feed real articles, run the pipeline, leave them searchable."""

@@ -51,6 +51,13 @@ class KafkaSettings(BaseModel):
     consumer_group: str = "newsmon-pipeline"
     partitions: PositiveInt = 3
     replication_factor: PositiveInt = 1
+    max_message_bytes: PositiveInt = Field(
+        default=16 * 1024 * 1024,
+        description=(
+            "Largest message newsmon's topics accept, and its producers and consumers handle: "
+            "an oversized article must reach the dead-letter topic whole, not jam the pipeline."
+        ),
+    )
 
     def client_config(self) -> dict[str, Any]:
         """Connection keyword arguments shared by kafka-python producers, consumers and admins."""

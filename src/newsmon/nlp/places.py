@@ -18,51 +18,53 @@ def resolve_places(entities: list[Entity], gazetteer: Gazetteer) -> list[Place]:
     Ambiguous names are resolved with the article's other countries as context, so
     "Georgia" next to Atlanta and Texas is the US state.
     """
-    context = frozenset(
-        r.place.country_code
-        for e in entities
-        if e.type == "GPE"
-        for r in [gazetteer.resolve(e.canonical)]
-        if r is not None and r.place.kind != "region" and gazetteer.candidates(e.canonical)[1:] == []
-    )
+    context = _unambiguous_countries(entities, gazetteer)
     places: list[Place] = []
     for entity in entities:
+        where: tuple[str, str | None, str | None, tuple[str, ...]]
         if entity.type == "GPE":
             resolution = gazetteer.resolve(entity.canonical, context)
             if resolution is None:
                 continue
-            record = resolution.place
-            for mention in entity.mentions:
-                places.append(
-                    Place(
-                        mention=mention.text,
-                        start=mention.start,
-                        end=mention.end,
-                        name=entity.canonical,
-                        country_code=record.country_code or None,
-                        country=resolution.country or None,
-                        region_path=list(resolution.region_path),
-                        kind=record.kind,
-                    )
-                )
-        elif entity.type == "NORP":
-            code = gazetteer.demonym_country(entity.canonical)
-            if code is None:
-                continue
-            for mention in entity.mentions:
-                places.append(
-                    Place(
-                        mention=mention.text,
-                        start=mention.start,
-                        end=mention.end,
-                        name=gazetteer.country_name(code),
-                        country_code=code,
-                        country=gazetteer.country_name(code),
-                        region_path=list(gazetteer.region_path(code)),
-                        kind="demonym",
-                    )
-                )
+            where = (
+                entity.canonical,
+                resolution.place.country_code or None,
+                resolution.country or None,
+                resolution.region_path,
+            )
+            kind = resolution.place.kind
+        elif entity.type == "NORP" and (demonym := gazetteer.demonym_country(entity.canonical)):
+            country_name = gazetteer.country_name(demonym)
+            where = (country_name, demonym, country_name, gazetteer.region_path(demonym))
+            kind = "demonym"
+        else:
+            continue
+        name, code, country, path = where
+        places.extend(
+            Place(
+                mention=m.text,
+                start=m.start,
+                end=m.end,
+                name=name,
+                country_code=code,
+                country=country,
+                region_path=list(path),
+                kind=kind,
+            )
+            for m in entity.mentions
+        )
     return sorted(places, key=lambda p: p.start)
+
+
+def _unambiguous_countries(entities: list[Entity], gazetteer: Gazetteer) -> frozenset[str]:
+    """Countries of the article's place names that can only mean one country."""
+    codes: set[str] = set()
+    for entity in entities:
+        if entity.type == "GPE":
+            countries = {c.country_code for c in gazetteer.candidates(entity.canonical) if c.country_code}
+            if len(countries) == 1:
+                codes |= countries
+    return frozenset(codes)
 
 
 def country_ranking(places: list[Place], title_entities: list[Entity] | None = None) -> list[str]:

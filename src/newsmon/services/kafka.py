@@ -6,8 +6,9 @@ import subprocess
 from pathlib import Path
 
 from newsmon.exceptions import ServiceError
+from newsmon.services.base import LocalService
 from newsmon.services.maven import render_pom, resolve_classpath
-from newsmon.services.process import ManagedProcess, find_java, port_is_open, wait_until
+from newsmon.services.process import ManagedProcess, find_java, port_is_open
 from newsmon.settings import KafkaSettings, LocalServicesSettings
 
 _LOG4J2 = """\
@@ -37,10 +38,11 @@ def split_host_port(address: str) -> tuple[str, int]:
     return host or "127.0.0.1", int(port)
 
 
-class LocalKafka:
+class LocalKafka(LocalService):
     """Prepares (jars, config, storage format), starts, checks and stops the local broker."""
 
     name = "kafka"
+    shortcut_variable = "NEWSMON_KAFKA_BOOTSTRAP"
 
     def __init__(self, kafka: KafkaSettings, services: LocalServicesSettings) -> None:
         self.kafka = kafka
@@ -154,30 +156,3 @@ class LocalKafka:
             return False
         finally:
             admin.close()
-
-    def start(self) -> str:
-        """Start the broker unless it runs already; wait until it answers."""
-        if self.process.is_running() and self.healthy():
-            return f"kafka already running at {self.address}"
-        if not self.process.is_running() and port_is_open(self.host, self.port):
-            raise ServiceError(
-                f"port {self.port} is taken by another process; stop it, or use that Kafka "
-                f"with NEWSMON_KAFKA_BOOTSTRAP={self.address}"
-            )
-        if not self.process.is_running():
-            self.process.start(self.prepare(), cwd=self.home)
-        ok = wait_until(
-            lambda: self.healthy() or not self.process.is_running(),
-            self.services.start_timeout,
-            interval=0.5,
-        )
-        if not ok or not self.process.is_running():
-            raise ServiceError(
-                f"Kafka did not become ready within {self.services.start_timeout:.0f}s; "
-                f"see {self.process.log_file} and {self.log_dir / 'kafka-server.log'}:\n"
-                + self.process.log_tail()
-            )
-        return f"kafka ready at {self.address} (logs: {self.log_dir})"
-
-    def stop(self) -> str:
-        return "kafka stopped" if self.process.stop() else "kafka was not running"

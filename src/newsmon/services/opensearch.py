@@ -8,16 +8,17 @@ import urllib.request
 from importlib import resources
 from urllib.parse import urlsplit
 
-from newsmon.exceptions import ServiceError
+from newsmon.services.base import LocalService
 from newsmon.services.maven import render_pom, resolve_classpath
-from newsmon.services.process import ManagedProcess, find_java, port_is_open, wait_until
+from newsmon.services.process import ManagedProcess, find_java
 from newsmon.settings import LocalServicesSettings, SearchSettings
 
 
-class LocalOpenSearch:
+class LocalOpenSearch(LocalService):
     """Real OpenSearch (codelibs OpenSearchRunner: one node, modules on the classpath)."""
 
     name = "opensearch"
+    shortcut_variable = "NEWSMON_ES_URL"
 
     def __init__(self, search: SearchSettings, services: LocalServicesSettings) -> None:
         self.search = search
@@ -37,6 +38,10 @@ class LocalOpenSearch:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def address(self) -> str:
+        return self.url
 
     def prepare(self) -> list[str]:
         """Jars and the launcher command."""
@@ -71,29 +76,3 @@ class LocalOpenSearch:
         except (urllib.error.URLError, OSError, ValueError):
             return False
         return status in ("yellow", "green")
-
-    def start(self) -> str:
-        """Start the node unless it runs already; wait until the cluster is yellow."""
-        if self.process.is_running() and self.healthy():
-            return f"opensearch already running at {self.url}"
-        if not self.process.is_running() and port_is_open(self.host, self.port):
-            raise ServiceError(
-                f"port {self.port} is taken by another process; stop it, or use that engine "
-                f"with NEWSMON_ES_URL={self.url}"
-            )
-        if not self.process.is_running():
-            self.process.start(self.prepare(), cwd=self.home)
-        ok = wait_until(
-            lambda: self.healthy() or not self.process.is_running(),
-            self.services.start_timeout,
-            interval=0.5,
-        )
-        if not ok or not self.process.is_running():
-            raise ServiceError(
-                f"OpenSearch did not become ready within {self.services.start_timeout:.0f}s; "
-                f"see {self.process.log_file}:\n" + self.process.log_tail()
-            )
-        return f"opensearch ready at {self.url} (logs: {self.log_dir})"
-
-    def stop(self) -> str:
-        return "opensearch stopped" if self.process.stop() else "opensearch was not running"

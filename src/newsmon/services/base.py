@@ -1,0 +1,62 @@
+"""What every local service shares: start once, wait for health with a deadline, stop."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+from newsmon.exceptions import ServiceError
+from newsmon.services.process import ManagedProcess, port_is_open, wait_until
+from newsmon.settings import LocalServicesSettings
+
+
+class LocalService(ABC):
+    """A JVM service run in the background from the state folder."""
+
+    name: str
+    shortcut_variable: str  # how to point newsmon at an existing one instead
+    services: LocalServicesSettings
+    process: ManagedProcess
+    home: Path
+    log_dir: Path
+    host: str
+    port: int
+
+    @property
+    @abstractmethod
+    def address(self) -> str:
+        """Where clients reach it."""
+
+    @abstractmethod
+    def prepare(self) -> list[str]:
+        """Fetch jars, write configuration; return the command that starts it."""
+
+    @abstractmethod
+    def healthy(self) -> bool:
+        """True when it answers."""
+
+    def start(self) -> str:
+        """Start unless it runs already (idempotent); wait until healthy or fail with its log."""
+        if self.process.is_running() and self.healthy():
+            return f"{self.name} already running at {self.address}"
+        if not self.process.is_running() and port_is_open(self.host, self.port):
+            raise ServiceError(
+                f"port {self.port} is taken by another process; stop it, or use that {self.name} "
+                f"with {self.shortcut_variable}={self.address}"
+            )
+        if not self.process.is_running():
+            self.process.start(self.prepare(), cwd=self.home)
+        ok = wait_until(
+            lambda: self.healthy() or not self.process.is_running(),
+            self.services.start_timeout,
+            interval=0.5,
+        )
+        if not ok or not self.process.is_running():
+            raise ServiceError(
+                f"{self.name} did not become ready within {self.services.start_timeout:.0f}s; "
+                f"see the logs in {self.log_dir}:\n" + self.process.log_tail()
+            )
+        return f"{self.name} ready at {self.address} (logs: {self.log_dir})"
+
+    def stop(self) -> str:
+        return f"{self.name} stopped" if self.process.stop() else f"{self.name} was not running"
