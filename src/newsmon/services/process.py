@@ -16,6 +16,9 @@ from pathlib import Path
 from newsmon.exceptions import ServiceError
 
 
+_DETACHED: list[subprocess.Popen[bytes]] = []
+
+
 @dataclass
 class ManagedProcess:
     """A long-running child process known by its pid file and a marker in its command line.
@@ -60,6 +63,9 @@ class ManagedProcess:
                 cwd=cwd,
             )
         self.pid_file.write_text(str(process.pid))
+        # The service outlives this Popen object; keep it referenced so that its
+        # destructor does not warn about a child "still running" (it is meant to).
+        _DETACHED.append(process)
         # Until the child has exec'd, its command line is ours and lacks the marker:
         # wait for it so that pid() does not take the fresh pid file for a stale one.
         wait_until(lambda: self._cmdline_has_marker(process.pid) or process.poll() is not None, 10.0, 0.02)

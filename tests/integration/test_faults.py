@@ -1,0 +1,98 @@
+"""Faults with real services: the pipeline killed, the search engine down, the broker
+restarted. Each test stops by itself; after each, the index holds every article once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from newsmon.services.manager import ServicesManager
+from newsmon.services.process import wait_until
+from tests.helpers import real_article_lines
+from tests.integration.conftest import World
+
+REUTERS = "reuters21578/reuters21578.jsonl"
+
+
+@contextmanager
+def pipeline_process(world: World, idle_timeout: float | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """`newsmon run` in the background, its log in a file (a pipe could fill and block it)."""
+    command = [sys.executable, "-m", "newsmon", "run"]
+    if idle_timeout is not None:
+        command += ["--idle-timeout", str(idle_timeout)]
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, env=world.env, stdout=log, stderr=subprocess.STDOUT)
+        process.log = log  # type: ignore[attr-defined]
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=30)
+
+
+def _finish(process: subprocess.Popen[bytes], timeout: float) -> None:
+    process.wait(timeout=timeout)
+    log = process.log  # type: ignore[attr-defined]
+    log.seek(0)
+    assert process.returncode == 0, log.read().decode(errors="replace")[-3000:]
+
+
+def test_sigkill_mid_stream_then_restart_indexes_every_article_once(world: World) -> None:
+    articles = real_article_lines(1500, REUTERS)
+    world.produce(articles)
+    with pipeline_process(world) as first:
+        assert wait_until(lambda: world.count() >= 200, timeout=240, interval=0.5), (
+            "pipeline made no progress"
+        )
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=30)
+    partial = world.count()
+    assert 200 <= partial < 1500, "the kill should land mid-stream"
+
+    with pipeline_process(world, idle_timeout=6) as second:
+        _finish(second, timeout=600)
+    assert world.count() == 1500
+
+
+def test_search_engine_down_for_30_seconds_loses_nothing(world: World, services: object) -> None:
+    manager = ServicesManager(world.settings)
+    if world.settings.search.external:
+        pytest.skip("cannot stop an external search engine")
+    articles = real_article_lines(400, REUTERS)
+    world.produce(articles)
+    with pipeline_process(world, idle_timeout=10) as process:
+        assert wait_until(lambda: world.count() >= 40, timeout=240, interval=0.5)
+        manager.opensearch.stop()
+        try:
+            outage_ends = time.monotonic() + 30
+            # The outage itself: the pipeline must ride it out, retrying, not die.
+            while time.monotonic() < outage_ends:
+                assert process.poll() is None, "pipeline died while the engine was down"
+                time.sleep(1)
+        finally:
+            manager.opensearch.start()
+        _finish(process, timeout=600)
+    assert world.count() == 400
+
+
+def test_kafka_broker_restart_loses_nothing(world: World) -> None:
+    manager = ServicesManager(world.settings)
+    if world.settings.kafka.external:
+        pytest.skip("cannot restart an external broker")
+    articles = real_article_lines(600, REUTERS)
+    world.produce(articles)
+    with pipeline_process(world, idle_timeout=30) as process:
+        assert wait_until(lambda: world.count() >= 40, timeout=240, interval=0.5)
+        manager.kafka.stop()
+        manager.kafka.start()
+        _finish(process, timeout=600)
+    assert world.count() == 600
