@@ -15,7 +15,6 @@ from pathlib import Path
 
 from newsmon.exceptions import ServiceError
 
-
 _DETACHED: list[subprocess.Popen[bytes]] = []
 
 
