@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
@@ -57,32 +58,42 @@ class SearchEngine(ABC):
         """Run a search request body (query DSL) and return the raw response."""
 
     @abstractmethod
-    def get(self, index: str, doc_id: str) -> dict[str, Any] | None:
-        """The stored source of one document, or None when absent."""
-
-    @abstractmethod
     def count(self, index: str, query: dict[str, Any] | None = None) -> int:
         """Number of documents matching ``query`` (all when None)."""
 
     @abstractmethod
-    def refresh(self, index: str) -> None:
-        """Make everything written so far visible to search."""
-
-    @abstractmethod
-    def delete_index(self, index: str) -> None:
-        """Delete an index (or indices by wildcard) if it exists."""
-
-    @abstractmethod
-    def delete_index_template(self, name: str) -> None:
-        """Delete an index template if it exists."""
-
-    @abstractmethod
-    def close(self) -> None:
-        """Release the client's connections."""
-
-    @abstractmethod
     def _send_bulk(self, lines: list[bytes]) -> list[ItemResult]:
         """Post NDJSON lines to the bulk API; raise TransientBulkError on retryable failures."""
+
+    # Both client libraries share these calls; only their "not found" exception differs.
+    _client: Any
+    _not_found: type[Exception]
+
+    def get(self, index: str, doc_id: str) -> dict[str, Any] | None:
+        """The stored source of one document, or None when absent."""
+        try:
+            found = self._client.get(index=index, id=doc_id)
+        except self._not_found:
+            return None
+        source: dict[str, Any] = found["_source"]
+        return source
+
+    def refresh(self, index: str) -> None:
+        """Make everything written so far visible to search."""
+        self._client.indices.refresh(index=index, ignore_unavailable=True)
+
+    def delete_index(self, index: str) -> None:
+        """Delete an index (or indices by wildcard) if it exists."""
+        self._client.indices.delete(index=index, ignore_unavailable=True)
+
+    def delete_index_template(self, name: str) -> None:
+        """Delete an index template if it exists."""
+        with contextlib.suppress(self._not_found):
+            self._client.indices.delete_index_template(name=name)
+
+    def close(self) -> None:
+        """Release the client's connections."""
+        self._client.close()
 
     def bulk_index(self, index: str, actions: Iterable[IndexAction]) -> BulkReport:
         """Index documents with idempotent ids, in bounded chunks, retrying transient failures."""

@@ -7,7 +7,6 @@ point ``NEWSMON_ES_URL`` at one and run the integration suite.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 import elasticsearch
@@ -41,6 +40,7 @@ class ElasticsearchEngine(SearchEngine):
 
     def __init__(self, settings: SearchSettings, **kwargs: Any) -> None:
         super().__init__(settings, **kwargs)
+        self._not_found = elasticsearch.NotFoundError
         self._client = make_elasticsearch_client(settings)
 
     def info(self) -> EngineInfo:
@@ -59,32 +59,11 @@ class ElasticsearchEngine(SearchEngine):
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         return dict(self._client.search(index=index, **body))
 
-    def get(self, index: str, doc_id: str) -> dict[str, Any] | None:
-        try:
-            found = self._client.get(index=index, id=doc_id)
-        except elasticsearch.NotFoundError:
-            return None
-        source: dict[str, Any] = found["_source"]
-        return source
-
     def count(self, index: str, query: dict[str, Any] | None = None) -> int:
         try:
             return int(self._client.count(index=index, query=query)["count"])
         except elasticsearch.NotFoundError:
             return 0
-
-    def refresh(self, index: str) -> None:
-        self._client.indices.refresh(index=index, ignore_unavailable=True)
-
-    def delete_index(self, index: str) -> None:
-        self._client.indices.delete(index=index, ignore_unavailable=True)
-
-    def delete_index_template(self, name: str) -> None:
-        with contextlib.suppress(elasticsearch.NotFoundError):
-            self._client.indices.delete_index_template(name=name)
-
-    def close(self) -> None:
-        self._client.close()
 
     def _send_bulk(self, lines: list[bytes]) -> list[ItemResult]:
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from opensearchpy import OpenSearch
@@ -36,6 +35,7 @@ class OpenSearchEngine(SearchEngine):
 
     def __init__(self, settings: SearchSettings, **kwargs: Any) -> None:
         super().__init__(settings, **kwargs)
+        self._not_found = os_errors.NotFoundError
         self._client = make_opensearch_client(settings)
 
     def info(self) -> EngineInfo:
@@ -57,33 +57,12 @@ class OpenSearchEngine(SearchEngine):
         result: dict[str, Any] = self._client.search(index=index, body=body)
         return result
 
-    def get(self, index: str, doc_id: str) -> dict[str, Any] | None:
-        try:
-            found = self._client.get(index=index, id=doc_id)
-        except os_errors.NotFoundError:
-            return None
-        source: dict[str, Any] = found["_source"]
-        return source
-
     def count(self, index: str, query: dict[str, Any] | None = None) -> int:
         body = {"query": query} if query else None
         try:
             return int(self._client.count(index=index, body=body)["count"])
         except os_errors.NotFoundError:
             return 0
-
-    def refresh(self, index: str) -> None:
-        self._client.indices.refresh(index=index, ignore_unavailable=True)
-
-    def delete_index(self, index: str) -> None:
-        self._client.indices.delete(index=index, ignore_unavailable=True)
-
-    def delete_index_template(self, name: str) -> None:
-        with contextlib.suppress(os_errors.NotFoundError):
-            self._client.indices.delete_index_template(name=name)
-
-    def close(self) -> None:
-        self._client.close()
 
     def _send_bulk(self, lines: list[bytes]) -> list[ItemResult]:
         body = b"\n".join(lines) + b"\n"
