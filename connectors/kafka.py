@@ -32,7 +32,11 @@ def make_admin(settings: KafkaSettings) -> KafkaAdminClient:
 
 def ensure_topics(settings: KafkaSettings, topics: Iterable[str] | None = None) -> list[str]:
     """Create the pipeline's topics if missing; returns those created."""
-    names = list(topics) if topics is not None else [settings.articles_topic, settings.dead_letter_topic]
+    names = (
+        list(topics)
+        if topics is not None
+        else [settings.articles_topic, settings.dead_letter_topic, settings.alerts_topic]
+    )
     admin = make_admin(settings)
     try:
         existing = set(admin.list_topics())

@@ -7,6 +7,7 @@ This module only wires stages; each stage lives in its own module.
             |                          |                                     |
        invalid input          a core raised on it                 refused by the engine
             +-------------------------+-------------WriteDeadLetters--> dead-letter topic
+      EnrichedArticle --MatchAlertRules--> Alert --> alerts index + alerts topic
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineResult, PipelineRunner
 
-from newsmon.connectors.kafka_sink import WriteDeadLetters
+from newsmon.connectors.kafka_sink import WriteAlertsToKafka, WriteDeadLetters
 from newsmon.connectors.kafka_source import KafkaReadOptions, ReadFromKafkaTopic
 from newsmon.connectors.search_sink import WriteToSearchIndex
+from newsmon.pipelines.stages.alerts import MatchAlertRules
 from newsmon.pipelines.stages.enrich import EnrichArticles
 from newsmon.pipelines.stages.parse import ParseArticles
 from newsmon.settings import Settings
@@ -48,6 +50,13 @@ def build_pipeline(pipeline: beam.Pipeline, settings: Settings, idle_timeout_s: 
     # commit offsets before the dead letters are written.
     parsed.dead_letters | "WriteParseDeadLetters" >> WriteDeadLetters(settings.kafka)
     enriched.dead_letters | "WriteEnrichDeadLetters" >> WriteDeadLetters(settings.kafka)
+    if settings.alerts.enabled:
+        alerts = enriched.enriched | "MatchAlertRules" >> MatchAlertRules(settings.alerts, settings.nlp)
+        alerts | "WriteAlertsToKafka" >> WriteAlertsToKafka(settings.kafka)
+        indexed_alerts = alerts | "IndexAlerts" >> WriteToSearchIndex(
+            settings.search, settings.search.alerts_index
+        )
+        indexed_alerts.rejected | "WriteAlertDeadLetters" >> WriteDeadLetters(settings.kafka)
     indexed.rejected | "WriteIndexDeadLetters" >> WriteDeadLetters(settings.kafka)
 
 

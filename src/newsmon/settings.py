@@ -48,6 +48,7 @@ class KafkaSettings(BaseModel):
     ssl_cafile: Path | None = None
     articles_topic: str = "articles"
     dead_letter_topic: str = "articles.dlq"
+    alerts_topic: str = "alerts"
     consumer_group: str = "newsmon-pipeline"
     partitions: PositiveInt = 3
     replication_factor: PositiveInt = 1
@@ -90,6 +91,7 @@ class SearchSettings(BaseModel):
     ca_certs: Path | None = None
     request_timeout: PositiveFloat = 30.0
     articles_index: str = "newsmon-articles"
+    alerts_index: str = "newsmon-alerts"
     bulk_max_docs: PositiveInt = 500
     bulk_max_bytes: PositiveInt = 5 * 1024 * 1024
     bulk_max_retries: PositiveInt = 8
@@ -129,6 +131,15 @@ class NlpSettings(BaseModel):
     batch_size: PositiveInt = 16
 
 
+class AlertSettings(BaseModel):
+    """Alert rules and where alerts go."""
+
+    enabled: bool = True
+    rules_dir: Path | None = Field(
+        default=None, description="Folder of rule YAML files; default configs/rules"
+    )
+
+
 class LocalServicesSettings(BaseModel):
     """Where and how ``newsmon services`` runs the local Kafka and OpenSearch."""
 
@@ -161,6 +172,7 @@ class Settings(BaseSettings):
     search: SearchSettings = Field(default_factory=SearchSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     nlp: NlpSettings = Field(default_factory=NlpSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
     services: LocalServicesSettings = Field(default_factory=LocalServicesSettings)
     sample_file: Path = Field(
         default=Path("../shared/data/provenance/provenance_articles.jsonl"),

@@ -50,6 +50,13 @@ class World:
             **os.environ,
             "NEWSMON_KAFKA__ARTICLES_TOPIC": k.articles_topic,
             "NEWSMON_KAFKA__DEAD_LETTER_TOPIC": k.dead_letter_topic,
+            "NEWSMON_KAFKA__ALERTS_TOPIC": k.alerts_topic,
+            "NEWSMON_SEARCH__ALERTS_INDEX": s.alerts_index,
+            **(
+                {"NEWSMON_ALERTS__RULES_DIR": str(self.settings.alerts.rules_dir)}
+                if self.settings.alerts.rules_dir
+                else {}
+            ),
             "NEWSMON_KAFKA__CONSUMER_GROUP": k.consumer_group,
             "NEWSMON_SEARCH__ARTICLES_INDEX": s.articles_index,
             "NEWSMON_SEARCH__BULK_MAX_DOCS": str(s.bulk_max_docs),
@@ -113,11 +120,16 @@ def world(services: Settings) -> Iterator[World]:
                 update={
                     "articles_topic": f"test-{uid}-articles",
                     "dead_letter_topic": f"test-{uid}-dlq",
+                    "alerts_topic": f"test-{uid}-alerts",
                     "consumer_group": f"test-{uid}",
                 }
             ),
             "search": services.search.model_copy(
-                update={"articles_index": f"test-{uid}-articles", "bulk_max_docs": 40}
+                update={
+                    "articles_index": f"test-{uid}-articles",
+                    "alerts_index": f"test-{uid}-alerts",
+                    "bulk_max_docs": 40,
+                }
             ),
         }
     )
@@ -127,7 +139,11 @@ def world(services: Settings) -> Iterator[World]:
     try:
         yield World(settings, engine)
     finally:
-        engine.delete_index(settings.search.articles_index)
-        engine.delete_index_template(f"{settings.search.articles_index}-template")
+        for index in (settings.search.articles_index, settings.search.alerts_index):
+            engine.delete_index(index)
+            engine.delete_index_template(f"{index}-template")
         engine.close()
-        delete_topics(settings.kafka, [settings.kafka.articles_topic, settings.kafka.dead_letter_topic])
+        delete_topics(
+            settings.kafka,
+            [settings.kafka.articles_topic, settings.kafka.dead_letter_topic, settings.kafka.alerts_topic],
+        )

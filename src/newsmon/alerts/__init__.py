@@ -1,0 +1,1 @@
+"""Alert rules: definitions (YAML, validated), matching against enriched articles, alerts."""
