@@ -8,6 +8,7 @@ This module only wires stages; each stage lives in its own module.
        invalid input          a core raised on it                 refused by the engine
             +-------------------------+-------------WriteDeadLetters--> dead-letter topic
       EnrichedArticle --MatchAlertRules--> Alert --> alerts index + alerts topic
+                                                  --DeliverAlerts--> webhook / Slack / email
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from newsmon.connectors.kafka_sink import WriteAlertsToKafka, WriteDeadLetters
 from newsmon.connectors.kafka_source import KafkaReadOptions, ReadFromKafkaTopic
 from newsmon.connectors.search_sink import WriteToSearchIndex
 from newsmon.pipelines.stages.alerts import MatchAlertRules
+from newsmon.pipelines.stages.deliver import DeliverAlerts
 from newsmon.pipelines.stages.enrich import EnrichArticles
 from newsmon.pipelines.stages.parse import ParseArticles
 from newsmon.settings import Settings
@@ -57,6 +59,8 @@ def build_pipeline(pipeline: beam.Pipeline, settings: Settings, idle_timeout_s: 
             settings.search, settings.search.alerts_index
         )
         indexed_alerts.rejected | "WriteAlertDeadLetters" >> WriteDeadLetters(settings.kafka)
+        delivered = alerts | "DeliverAlerts" >> DeliverAlerts(settings.alerts, settings.search)
+        delivered.dead_letters | "WriteDeliveryDeadLetters" >> WriteDeadLetters(settings.kafka)
     indexed.rejected | "WriteIndexDeadLetters" >> WriteDeadLetters(settings.kafka)
 
 

@@ -131,6 +131,27 @@ class NlpSettings(BaseModel):
     batch_size: PositiveInt = 16
 
 
+class ChannelSettings(BaseModel):
+    """One delivery channel that rules name as ``<type>:<name>`` (e.g. ``webhook:desk``).
+
+    Secrets come from the environment, e.g. ``NEWSMON_ALERTS__CHANNELS__DESK__SECRET``.
+    """
+
+    type: Literal["webhook", "slack", "email"]
+    url: str | None = Field(default=None, description="webhook / slack: where to POST")
+    secret: SecretStr | None = Field(default=None, description="webhook: HMAC-SHA256 key of the signature")
+    smtp_host: str = "127.0.0.1"
+    smtp_port: PositiveInt = 25
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    sender: str = "newsmon@localhost"
+    recipients: list[str] = Field(default_factory=list)
+    timeout: PositiveFloat = 10.0
+    max_attempts: PositiveInt = 4
+    initial_backoff: PositiveFloat = 0.5
+
+
 class AlertSettings(BaseModel):
     """Alert rules and where alerts go."""
 
@@ -138,6 +159,7 @@ class AlertSettings(BaseModel):
     rules_dir: Path | None = Field(
         default=None, description="Folder of rule YAML files; default configs/rules"
     )
+    channels: dict[str, ChannelSettings] = Field(default_factory=dict)
 
 
 class LocalServicesSettings(BaseModel):

@@ -15,7 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from kafka import KafkaConsumer
@@ -41,6 +41,7 @@ class World:
 
     settings: Settings
     engine: SearchEngine
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
@@ -60,6 +61,7 @@ class World:
             "NEWSMON_KAFKA__CONSUMER_GROUP": k.consumer_group,
             "NEWSMON_SEARCH__ARTICLES_INDEX": s.articles_index,
             "NEWSMON_SEARCH__BULK_MAX_DOCS": str(s.bulk_max_docs),
+            **self.extra_env,
         }
 
     def produce(self, values: list[bytes], keys: list[bytes | None] | None = None) -> None:

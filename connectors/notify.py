@@ -1,0 +1,135 @@
+"""Delivering alerts where the desk works: generic webhook (JSON, HMAC-signed), Slack-compatible
+webhook, and email over SMTP. Each delivery retries with backoff and then gives up with a
+result saying why; it never raises, so a channel that keeps failing cannot stop the pipeline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import smtplib
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+
+from newsmon.alerts.matcher import Alert
+from newsmon.connectors.search.bulk import RetryPolicy
+from newsmon.settings import ChannelSettings
+
+SIGNATURE_HEADER = "X-Newsmon-Signature"
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    channel: str
+    ok: bool
+    attempts: int
+    error: str | None = None
+
+
+def alert_payload(alert: Alert) -> dict[str, Any]:
+    """The JSON a webhook receives."""
+    return {"type": "newsmon.alert", "alert": alert.model_dump(mode="json")}
+
+
+def sign(body: bytes, secret: str) -> str:
+    """``sha256=<hex>``: HMAC-SHA256 of the exact request body, GitHub-style."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _slack_escape(text: str) -> str:
+    # Slack's control characters: article text must not become links or mentions.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_payload(alert: Alert) -> dict[str, Any]:
+    matched = ", ".join(alert.matched)
+    return {
+        "text": f"[{alert.severity.upper()}] {_slack_escape(alert.rule_name)}: "
+        f"{_slack_escape(alert.title)} ({_slack_escape(alert.source or '?')}) - {_slack_escape(matched)}"
+    }
+
+
+def _post_json(url: str, body: bytes, headers: dict[str, str], timeout: float) -> None:
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - checked above
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        if not 200 <= response.status < 300:
+            raise OSError(f"HTTP {response.status}")
+
+
+def send_webhook(channel: ChannelSettings, alert: Alert) -> None:
+    body = json.dumps(alert_payload(alert), ensure_ascii=False).encode("utf-8")
+    headers = {"Content-Type": "application/json", "X-Newsmon-Alert-Id": alert.id}
+    if channel.secret is not None:
+        headers[SIGNATURE_HEADER] = sign(body, channel.secret.get_secret_value())
+    _post_json(channel.url or "", body, headers, channel.timeout)
+
+
+def send_slack(channel: ChannelSettings, alert: Alert) -> None:
+    body = json.dumps(slack_payload(alert), ensure_ascii=False).encode("utf-8")
+    _post_json(channel.url or "", body, {"Content-Type": "application/json"}, channel.timeout)
+
+
+def email_message(channel: ChannelSettings, alert: Alert) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = channel.sender
+    message["To"] = ", ".join(channel.recipients)
+    # Header injection: no line breaks from article text into headers.
+    message["Subject"] = " ".join(f"[newsmon {alert.severity}] {alert.rule_name}: {alert.title}".split())[
+        :200
+    ]
+    message["Message-ID"] = f"<{alert.id}@newsmon>"
+    message.set_content(
+        "\n".join(
+            [
+                f"Rule: {alert.rule_name} ({alert.rule_id}), severity {alert.severity}",
+                f"Article: {alert.title}",
+                f"Source: {alert.source or '?'}  {alert.url or ''}",
+                f"Published: {alert.published_at.isoformat() if alert.published_at else '?'}",
+                f"Matched: {', '.join(alert.matched)}",
+            ]
+        )
+    )
+    return message
+
+
+def send_email(channel: ChannelSettings, alert: Alert) -> None:
+    if not channel.recipients:
+        raise ValueError("email channel has no recipients")
+    with smtplib.SMTP(channel.smtp_host, channel.smtp_port, timeout=channel.timeout) as smtp:
+        if channel.smtp_starttls:
+            smtp.starttls()
+        if channel.smtp_username and channel.smtp_password is not None:
+            smtp.login(channel.smtp_username, channel.smtp_password.get_secret_value())
+        smtp.send_message(email_message(channel, alert))
+
+
+SENDERS: dict[str, Callable[[ChannelSettings, Alert], None]] = {
+    "webhook": send_webhook,
+    "slack": send_slack,
+    "email": send_email,
+}
+
+
+def deliver(
+    name: str, channel: ChannelSettings, alert: Alert, sleep: Callable[[float], None] = time.sleep
+) -> DeliveryResult:
+    """Send ``alert`` through one channel, retrying with capped backoff; never raises."""
+    policy = RetryPolicy(max_retries=channel.max_attempts - 1, initial_backoff=channel.initial_backoff)
+    error = ""
+    for attempt in range(channel.max_attempts):
+        try:
+            SENDERS[channel.type](channel, alert)
+            return DeliveryResult(name, True, attempt + 1)
+        except (OSError, ValueError, smtplib.SMTPException) as e:
+            error = f"{type(e).__name__}: {e}"
+            if attempt + 1 < channel.max_attempts:
+                sleep(policy.delay(attempt))
+    return DeliveryResult(name, False, channel.max_attempts, error)

@@ -1,0 +1,111 @@
+"""Stage: Alerts -> webhooks, Slack, email, as each rule's ``channels`` say.
+
+Rules name channels ``webhook:<name>``, ``slack:<name>`` or ``email:<name>``, configured
+under ``alerts.channels``. Each delivery retries with backoff (bounded: a few seconds) and
+then gives up: the alert goes to the dead-letter topic with stage ``deliver`` and the
+reason, and the pipeline goes on. (``index`` and ``kafka`` are handled by the sinks.)
+
+An alert already in the alerts index was delivered by an earlier bundle: the same article
+delivered again (a replay, a producer retry) sends nothing a second time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import apache_beam as beam
+from apache_beam.metrics.metric import Metrics
+from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
+
+from newsmon.alerts.matcher import Alert
+from newsmon.connectors.notify import DeliveryResult, deliver
+from newsmon.connectors.search import SearchEngine, connect_search_engine
+from newsmon.messages import DeadLetter
+from newsmon.settings import AlertSettings, SearchSettings
+
+STAGE = "deliver"
+DEAD_LETTERS = "dead_letters"
+SINK_CHANNELS = frozenset({"index", "kafka"})
+_LOG = logging.getLogger(__name__)
+
+
+def deliver_alert(alert: Alert, settings: AlertSettings) -> list[DeliveryResult]:
+    """Deliver one alert to every external channel its rule names (the pure core)."""
+    results = []
+    for reference in alert.channels:
+        if reference in SINK_CHANNELS:
+            continue
+        kind, _, name = reference.partition(":")
+        channel = settings.channels.get(name)
+        if channel is None or channel.type != kind:
+            results.append(
+                DeliveryResult(reference, False, 0, f"no {kind} channel named {name!r} in alerts.channels")
+            )
+            continue
+        results.append(deliver(reference, channel, alert))
+    return results
+
+
+class _DeliverFn(beam.DoFn):
+    def __init__(self, settings: AlertSettings, search: SearchSettings | None = None) -> None:
+        self._settings = settings
+        self._search = search
+        self._delivered = Metrics.counter("newsmon.deliver", "alerts_delivered")
+        self._failed = Metrics.counter("newsmon.deliver", "deliveries_failed")
+        self._repeats = Metrics.counter("newsmon.deliver", "repeats_skipped")
+
+    def setup(self) -> None:
+        self._engine: SearchEngine | None = None
+        if self._search is not None:
+            self._engine = connect_search_engine(self._search)
+
+    def teardown(self) -> None:
+        if getattr(self, "_engine", None) is not None:
+            self._engine.close()  # type: ignore[union-attr]
+
+    def _seen_before(self, alert: Alert) -> bool:
+        if self._engine is None or self._search is None:
+            return False
+        return self._engine.get(self._search.alerts_index, alert.id) is not None
+
+    def process(self, alert: Alert) -> Iterator[TaggedOutput[str, DeadLetter]]:
+        if not set(alert.channels) - SINK_CHANNELS:
+            return
+        if self._seen_before(alert):
+            self._repeats.inc()
+            return
+        for result in deliver_alert(alert, self._settings):
+            if result.ok:
+                self._delivered.inc()
+                continue
+            self._failed.inc()
+            _LOG.warning(
+                "delivery failed channel=%s alert=%s error=%s", result.channel, alert.id, result.error
+            )
+            yield TaggedOutput(
+                DEAD_LETTERS,
+                DeadLetter(
+                    stage=STAGE,
+                    reason=f"{result.channel}: {result.error} (after {result.attempts} attempts)",
+                    payload=alert.model_dump_json().encode("utf-8"),
+                    key=alert.id.encode("ascii"),
+                ),
+            )
+
+
+class DeliverAlerts(beam.PTransform[PCollection[Alert], DoOutputsTuple]):
+    """Sends alerts to their rules' webhook, Slack and email channels; failures come out as
+    ``result.dead_letters``. With ``search``, alerts already indexed are not sent again."""
+
+    def __init__(self, settings: AlertSettings, search: SearchSettings | None = None) -> None:
+        super().__init__()
+        self._settings = settings
+        self._search = search
+
+    def expand(self, alerts: PCollection[Alert]) -> DoOutputsTuple:
+        fn = _DeliverFn(self._settings, self._search)
+        outputs: DoOutputsTuple = alerts | "Deliver" >> beam.ParDo(fn).with_outputs(
+            DEAD_LETTERS, main="delivered"
+        )
+        return outputs
