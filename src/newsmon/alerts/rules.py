@@ -139,7 +139,6 @@ class Rule(BaseModel):
     severity: Literal["info", "low", "medium", "high", "critical"] = "medium"
     owner: str | None = None
     channels: list[str] = Field(default_factory=lambda: ["index", "kafka"])
-    throttle_minutes: int = Field(default=0, ge=0)
     when: Condition
 
     @field_validator("channels")
