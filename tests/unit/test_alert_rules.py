@@ -54,6 +54,8 @@ def test_rules_on_leaders_regions_topics_and_quotes(
         _rule("not-us", {"all": [{"topic": "diplomacy"}, {"not": {"source": "example.com"}}]}),
         _rule("sport", {"topic": "sport"}),
         _rule("nato-title", {"entity": {"name": "NATO", "in_title": True}}),
+        _rule("johnson-lead", {"entity": {"name": "Boris Johnson", "in_lead": True, "min_mentions": 5}}),
+        _rule("zelensky-lead", {"entity": {"name": "Zelensky", "in_lead": True}}),
     ]
     index = RuleIndex(rules, enricher.kb)
     seed_alerts = {a.rule_id: a for a in index.match(seed)}
@@ -61,6 +63,7 @@ def test_rules_on_leaders_regions_topics_and_quotes(
         "putin-quoted",
         "kremlin-on-nato",
         "ee-conflict",
+        "johnson-lead",
         "zelensky",
         "ukraine",
         "phrase",

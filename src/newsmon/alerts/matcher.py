@@ -58,12 +58,15 @@ class _ArticleView:
         self.body = article.body
         self.source = fold(article.source or "")
         self.language = (enrichment.language or article.language or "").lower()
-        self.entities: dict[str, tuple[int, bool, str]] = {}
+        first_break = article.body.find("\n", 1)
+        lead_end = first_break if first_break > 0 else len(article.body)
+        self.entities: dict[str, tuple[int, bool, str, bool]] = {}
         self.aliases: dict[str, set[str]] = {}
         for entity in enrichment.entities:
             names = {fold(entity.canonical), fold(entity.key), *(fold(a) for a in entity.aliases)}
             for name in names:
-                self.entities[name] = (entity.count, entity.in_title, entity.canonical)
+                in_lead = bool(entity.mentions) and entity.mentions[0].start < lead_end
+                self.entities[name] = (entity.count, entity.in_title, entity.canonical, in_lead)
                 self.aliases[name] = names
         self.quotes = [
             (fold(q.speaker or ""), fold(q.speaker_key or ""), fold(q.text)) for q in enrichment.quotes
@@ -104,7 +107,12 @@ def _matches(condition: Condition, view: _ArticleView, matched: list[str]) -> bo
 def _leaf(c: Condition, view: _ArticleView) -> str | None:
     if c.entity is not None:
         found = view.entities.get(fold(c.entity.name))
-        if found and found[0] >= c.entity.min_mentions and (found[1] or not c.entity.in_title):
+        if (
+            found
+            and found[0] >= c.entity.min_mentions
+            and (found[1] or not c.entity.in_title)
+            and (found[3] or not c.entity.in_lead)
+        ):
             return f"entity:{found[2]}"
         return None
     if c.quoted is not None:

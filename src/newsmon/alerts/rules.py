@@ -57,6 +57,7 @@ class EntityCondition(BaseModel):
     name: str = Field(min_length=1)
     min_mentions: int = Field(default=1, ge=1)
     in_title: bool = False
+    in_lead: bool = Field(default=False, description="named in the first paragraph")
 
 
 def _title_and_body() -> list[Literal["title", "body"]]:
