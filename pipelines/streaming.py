@@ -53,7 +53,9 @@ def build_pipeline(pipeline: beam.Pipeline, settings: Settings, idle_timeout_s: 
     parsed.dead_letters | "WriteParseDeadLetters" >> WriteDeadLetters(settings.kafka)
     enriched.dead_letters | "WriteEnrichDeadLetters" >> WriteDeadLetters(settings.kafka)
     if settings.alerts.enabled:
-        alerts = enriched.enriched | "MatchAlertRules" >> MatchAlertRules(settings.alerts, settings.nlp)
+        alerts = enriched.enriched | "MatchAlertRules" >> MatchAlertRules(
+            settings.alerts, settings.nlp, settings.search
+        )
         alerts | "WriteAlertsToKafka" >> WriteAlertsToKafka(settings.kafka)
         indexed_alerts = alerts | "IndexAlerts" >> WriteToSearchIndex(
             settings.search, settings.search.alerts_index

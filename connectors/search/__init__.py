@@ -67,7 +67,11 @@ def load_index_template(name: str, config_dir: Path | None = None) -> dict[str, 
 def install_index_templates(engine: SearchEngine, settings: SearchSettings) -> list[str]:
     """Install newsmon's index templates, their patterns bound to the configured index names."""
     installed = []
-    for template_name, index in (("articles", settings.articles_index), ("alerts", settings.alerts_index)):
+    for template_name, index in (
+        ("articles", settings.articles_index),
+        ("alerts", settings.alerts_index),
+        ("rule-matches", settings.rule_matches_index),
+    ):
         body = load_index_template(template_name)
         body["index_patterns"] = [index, f"{index}-*"]
         engine.put_index_template(f"{index}-template", body)

@@ -54,6 +54,10 @@ class SearchEngine(ABC):
         """Create or replace a composable index template."""
 
     @abstractmethod
+    def index_document(self, index: str, doc_id: str, document: dict[str, Any]) -> None:
+        """Write one document, visible to search on return (for small, state-like writes)."""
+
+    @abstractmethod
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         """Run a search request body (query DSL) and return the raw response."""
 

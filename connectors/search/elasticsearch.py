@@ -56,6 +56,9 @@ class ElasticsearchEngine(SearchEngine):
     def put_index_template(self, name: str, body: dict[str, Any]) -> None:
         self._client.indices.put_index_template(name=name, **body)
 
+    def index_document(self, index: str, doc_id: str, document: dict[str, Any]) -> None:
+        self._client.index(index=index, id=doc_id, document=document, refresh=True)
+
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         return dict(self._client.search(index=index, **body))
 

@@ -53,6 +53,9 @@ class OpenSearchEngine(SearchEngine):
     def put_index_template(self, name: str, body: dict[str, Any]) -> None:
         self._client.indices.put_index_template(name=name, body=body)
 
+    def index_document(self, index: str, doc_id: str, document: dict[str, Any]) -> None:
+        self._client.index(index=index, id=doc_id, body=document, refresh=True)
+
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._client.search(index=index, body=body)
         return result

@@ -92,6 +92,9 @@ class SearchSettings(BaseModel):
     request_timeout: PositiveFloat = 30.0
     articles_index: str = "newsmon-articles"
     alerts_index: str = "newsmon-alerts"
+    rule_matches_index: str = Field(
+        default="newsmon-rule-matches", description="State of frequency rules: one document per match."
+    )
     bulk_max_docs: PositiveInt = 500
     bulk_max_bytes: PositiveInt = 5 * 1024 * 1024
     bulk_max_retries: PositiveInt = 8

@@ -53,6 +53,7 @@ class World:
             "NEWSMON_KAFKA__DEAD_LETTER_TOPIC": k.dead_letter_topic,
             "NEWSMON_KAFKA__ALERTS_TOPIC": k.alerts_topic,
             "NEWSMON_SEARCH__ALERTS_INDEX": s.alerts_index,
+            "NEWSMON_SEARCH__RULE_MATCHES_INDEX": s.rule_matches_index,
             **(
                 {"NEWSMON_ALERTS__RULES_DIR": str(self.settings.alerts.rules_dir)}
                 if self.settings.alerts.rules_dir
@@ -130,6 +131,7 @@ def world(services: Settings) -> Iterator[World]:
                 update={
                     "articles_index": f"test-{uid}-articles",
                     "alerts_index": f"test-{uid}-alerts",
+                    "rule_matches_index": f"test-{uid}-matches",
                     "bulk_max_docs": 40,
                 }
             ),
@@ -141,7 +143,11 @@ def world(services: Settings) -> Iterator[World]:
     try:
         yield World(settings, engine)
     finally:
-        for index in (settings.search.articles_index, settings.search.alerts_index):
+        for index in (
+            settings.search.articles_index,
+            settings.search.alerts_index,
+            settings.search.rule_matches_index,
+        ):
             engine.delete_index(index)
             engine.delete_index_template(f"{index}-template")
         engine.close()

@@ -29,8 +29,12 @@ rules:
         - topic: {label: conflict_defence, min_score: 0.5}
   - id: kremlin-quoted-on-nato
     when: {quote_mentions: {speaker: the Kremlin, text: NATO}}
-  - id: sport
-    when: {topic: sport}
+  - id: new-zealand
+    when: {country: NZ}
+  - id: nato-burst
+    name: More than 3 articles on NATO in 10 minutes
+    when: {entity: NATO}
+    frequency: {count: 4, minutes: 10}
   - id: broken
     when: {phrase: {regex: "(unclosed"}}
 """
@@ -78,33 +82,47 @@ def test_rules_fire_exactly_the_expected_alerts(
         for line in real_article_lines(40, "bbc-news/bbc-news-dev.jsonl")
         if json.loads(line)["category"] == "business"
     ][:5]
-    world.produce([seed, *business])
+    # Real articles on NATO, published (we set the clock) within 8 minutes of each other.
+    nato = [json.loads(line) for line in real_article_lines(400) if b"NATO" in line][:4]
+    for n, item in enumerate(nato):
+        item["published_at"] = f"2018-07-16T10:0{2 * n}:00+00:00"
+    world.produce([seed, *business, *(json.dumps(item).encode() for item in nato)])
 
     output = world.run_pipeline()
     assert "rule refused" in output and "broken" in output  # the bad rule is named, the rest run
 
     index = world.settings.search.alerts_index
     world.engine.refresh(index)
-    hits = world.engine.search(index, {"query": {"match_all": {}}, "size": 50})["hits"]["hits"]
-    fired = sorted((h["_source"]["rule_id"], h["_source"]["source"]) for h in hits)
-    assert fired == [
-        ("eastern-europe-conflict", "seed"),
-        ("kremlin-quoted-on-nato", "seed"),
-        ("putin-quoted", "seed"),
+    hits = [
+        h["_source"]
+        for h in world.engine.search(index, {"query": {"match_all": {}}, "size": 100})["hits"]["hits"]
     ]
-    on_topic = world.read_topic(world.settings.kafka.alerts_topic, expected=3)
-    assert sorted(json.loads(m.value)["rule_id"] for m in on_topic) == [r for r, _ in fired]  # type: ignore[attr-defined]
+    by_rule: dict[str, list[dict[str, object]]] = {}
+    for hit in hits:
+        by_rule.setdefault(str(hit["rule_id"]), []).append(hit)
+    assert {"putin-quoted", "eastern-europe-conflict", "kremlin-quoted-on-nato"} <= {
+        r for r, alerts in by_rule.items() if any(a["source"] == "seed" for a in alerts)
+    }
+    assert "new-zealand" not in by_rule
+    assert not any(a["source"] is None for a in hits)  # the business articles raised nothing
+    (burst,) = by_rule["nato-burst"]
+    assert burst["matched"][0] == "frequency:4 in 10 min"  # type: ignore[index]
+    on_topic = world.read_topic(world.settings.kafka.alerts_topic, expected=len(hits))
+    assert sorted(json.loads(m.value)["id"] for m in on_topic) == sorted(str(h["id"]) for h in hits)  # type: ignore[attr-defined]
 
-    # Delivered where the desk works: one signed webhook call, one email, for the one rule.
-    assert [json.loads(body)["alert"]["rule_id"] for _, body in receiver.requests] == ["putin-quoted"]
+    # Delivered where the desk works: a signed webhook call and an email per Putin-quoted alert.
+    putin_alerts = len(by_rule["putin-quoted"])
+    assert [json.loads(body)["alert"]["rule_id"] for _, body in receiver.requests] == [
+        "putin-quoted"
+    ] * putin_alerts
     headers, body = receiver.requests[0]
     assert headers[SIGNATURE_HEADER] == sign(body, "webhook-secret")
-    assert len(mailbox.messages) == 1 and b"quoted:Vladimir Putin" in mailbox.messages[0]
+    assert len(mailbox.messages) == putin_alerts and b"quoted:Vladimir Putin" in mailbox.messages[0]
     assert "webhook-secret" not in output  # secrets never logged
 
     # The same article delivered again: same alert ids, so the alerts index holds no more.
     world.produce([seed])
     world.run_pipeline()
     world.engine.refresh(index)
-    assert world.engine.count(index) == 3
-    assert len(receiver.requests) == 1 and len(mailbox.messages) == 1
+    assert world.engine.count(index) == len(hits)
+    assert len(receiver.requests) == putin_alerts and len(mailbox.messages) == putin_alerts

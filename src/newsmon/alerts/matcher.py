@@ -223,6 +223,7 @@ class RuleIndex:
         if kb is not None:
             rules = [r.model_copy(update={"when": canonicalise(r.when, kb)}) for r in rules]
         self.rules = [r for r in rules if r.enabled]
+        self._by_id = {r.id: r for r in self.rules}
         self._by_term: dict[Term, list[Rule]] = defaultdict(list)
         self._unanchored: list[Rule] = []
         for rule in self.rules:
@@ -232,6 +233,9 @@ class RuleIndex:
                     self._by_term[term].append(rule)
             else:
                 self._unanchored.append(rule)
+
+    def rule(self, rule_id: str) -> Rule:
+        return self._by_id[rule_id]
 
     def match(self, item: EnrichedArticle) -> list[Alert]:
         """The alerts of one article, one per matching rule."""

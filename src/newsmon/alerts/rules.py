@@ -130,8 +130,16 @@ class Condition(BaseModel):
         return self
 
 
+class Frequency(BaseModel):
+    """Alert when at least ``count`` matching articles fall within ``minutes`` (event time)."""
+
+    model_config = ConfigDict(extra="forbid")
+    count: int = Field(ge=2)
+    minutes: float = Field(gt=0, le=7 * 24 * 60)
+
+
 class Rule(BaseModel):
-    """One alert rule."""
+    """One alert rule. With ``frequency``, one alert per window instead of one per article."""
 
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,99}$")
@@ -141,6 +149,7 @@ class Rule(BaseModel):
     owner: str | None = None
     channels: list[str] = Field(default_factory=lambda: ["index", "kafka"])
     when: Condition
+    frequency: Frequency | None = None
 
     @field_validator("channels")
     @classmethod
