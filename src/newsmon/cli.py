@@ -268,11 +268,14 @@ def demo(
         )
     engine = connect_search_engine(settings.search)
     try:
-        engine.refresh(settings.search.articles_index)
+        for index in (settings.search.articles_index, settings.search.alerts_index):
+            engine.refresh(index)
         count = engine.count(settings.search.articles_index)
+        alerts = engine.count(settings.search.alerts_index)
     finally:
         engine.close()
     index_url = f"{settings.search.url.rstrip('/')}/{settings.search.articles_index}"
+    alerts_url = f"{settings.search.url.rstrip('/')}/{settings.search.alerts_index}"
     typer.echo(
         "\n".join(
             [
@@ -281,6 +284,7 @@ def demo(
                 "Search them:",
                 "  .venv/bin/newsmon search 'Putin summit'",
                 f"  curl '{index_url}/_search?q=title:Putin&pretty'",
+                f"{alerts} alerts from the rules in configs/rules: curl '{alerts_url}/_search?pretty'",
                 "Feed more (the pipeline keeps running): .venv/bin/newsmon ingest FILE.jsonl",
                 "Status: .venv/bin/newsmon services status",
                 "Stop everything: .venv/bin/newsmon services down   (or: make down)",
