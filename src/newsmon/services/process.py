@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import re
@@ -16,6 +17,16 @@ from pathlib import Path
 from newsmon.exceptions import ServiceError
 
 _DETACHED: list[subprocess.Popen[bytes]] = []
+
+
+@atexit.register
+def _release_detached() -> None:
+    # The services outlive this process by design; without this, each Popen's destructor
+    # would warn at exit that its child is "still running".
+    for process in _DETACHED:
+        if process.poll() is None:
+            process.returncode = 0
+    _DETACHED.clear()
 
 
 @dataclass
