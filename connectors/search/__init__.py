@@ -73,7 +73,9 @@ def install_index_templates(engine: SearchEngine, settings: SearchSettings) -> l
         ("rule-matches", settings.rule_matches_index),
     ):
         body = load_index_template(template_name)
-        body["index_patterns"] = [index, f"{index}-*"]
+        # Exactly the configured name: a wildcard could overlap another newsmon index
+        # ("news" and "news-alerts") and the engine refuses overlapping templates.
+        body["index_patterns"] = [index]
         engine.put_index_template(f"{index}-template", body)
         installed.append(f"{index}-template")
     return installed
