@@ -83,15 +83,8 @@ class _DeliverFn(beam.DoFn):
             _LOG.warning(
                 "delivery failed channel=%s alert=%s error=%s", result.channel, alert.id, result.error
             )
-            yield TaggedOutput(
-                DEAD_LETTERS,
-                DeadLetter(
-                    stage=STAGE,
-                    reason=f"{result.channel}: {result.error} (after {result.attempts} attempts)",
-                    payload=alert.model_dump_json().encode("utf-8"),
-                    key=alert.id.encode("ascii"),
-                ),
-            )
+            reason = f"{result.channel}: {result.error} (after {result.attempts} attempts)"
+            yield TaggedOutput(DEAD_LETTERS, DeadLetter.of_model(STAGE, reason, alert, alert.id))
 
 
 class DeliverAlerts(beam.PTransform[PCollection[Alert], DoOutputsTuple]):

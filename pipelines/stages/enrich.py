@@ -50,15 +50,8 @@ class _EnrichBatchFn(beam.DoFn):
                 except Exception as e:
                     self._failed.inc()
                     _LOG.warning("enrich failed article=%s error=%s", article.id, e)
-                    yield TaggedOutput(
-                        DEAD_LETTERS,
-                        DeadLetter(
-                            stage=STAGE,
-                            reason=f"{type(e).__name__}: {e}",
-                            payload=article.model_dump_json().encode("utf-8"),
-                            key=article.id.encode("ascii"),
-                        ),
-                    )
+                    reason = f"{type(e).__name__}: {e}"
+                    yield TaggedOutput(DEAD_LETTERS, DeadLetter.of_model(STAGE, reason, article, article.id))
         for result in results:
             self._enriched.inc()
             self._quotes.inc(len(result.enrichment.quotes))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
 
 @dataclass(frozen=True)
 class KafkaRecord:
@@ -43,6 +45,16 @@ class DeadLetter:
             source_topic=record.topic,
             source_partition=record.partition,
             source_offset=record.offset,
+        )
+
+    @classmethod
+    def of_model(cls, stage: str, reason: str, model: BaseModel, key: str) -> DeadLetter:
+        """A dead letter carrying a typed message (an article, an alert) as JSON."""
+        return cls(
+            stage=stage,
+            reason=reason,
+            payload=model.model_dump_json().encode("utf-8"),
+            key=key.encode("ascii"),
         )
 
     def headers(self) -> list[tuple[str, bytes]]:
