@@ -34,6 +34,25 @@ def packaged_config_dir() -> Path:
     return Path(str(resources.files("newsmon.configs")))
 
 
+def read_config_yaml(path: Path | None, default_name: str, what: str) -> tuple[Path, dict[str, Any]]:
+    """Read a YAML configuration file (default: ``configs/<default_name>``) as a mapping.
+
+    Raises :class:`~newsmon.exceptions.ConfigurationError` naming ``what`` and the file.
+    """
+    import yaml
+
+    from newsmon.exceptions import ConfigurationError
+
+    path = path or packaged_config_dir() / default_name
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as e:
+        raise ConfigurationError(f"cannot read {what} {path}: {e}") from e
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"{path}: {what} must be a mapping at the top level")
+    return path, data
+
+
 class KafkaSettings(BaseModel):
     """How to reach Kafka and which topics newsmon uses."""
 

@@ -14,8 +14,9 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from newsmon.alerts.matcher import Alert, RuleIndex
+from newsmon.alerts.matcher import Alert, RuleIndex, alert_id
 from newsmon.alerts.rules import Rule
+from newsmon.connectors.search import SearchEngine
 from newsmon.nlp.models import EnrichedArticle
 
 
@@ -77,18 +78,15 @@ def event_time_of(published_at: datetime | None, ingested_at: datetime) -> datet
 class SearchMatchStore:
     """Matches in the search engine's rule-matches index (survives restarts)."""
 
-    def __init__(self, engine: object, index: str) -> None:
-        from newsmon.connectors.search import SearchEngine
-
-        assert isinstance(engine, SearchEngine)
+    def __init__(self, engine: SearchEngine, index: str) -> None:
         self._engine = engine
         self._index = index
 
     def record(self, rule_id: str, article_id: str, event_time: datetime) -> None:
-        doc_id = hashlib.sha256(f"{rule_id}\n{article_id}".encode()).hexdigest()[:32]
+        # One match per (rule, article): a replayed article overwrites its own match.
         self._engine.index_document(
             self._index,
-            doc_id,
+            alert_id(rule_id, article_id),
             {"rule_id": rule_id, "article_id": article_id, "event_time": event_time.isoformat()},
         )
 

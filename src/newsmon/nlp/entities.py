@@ -73,11 +73,10 @@ def extract_entities(doc: Doc, kb: KnowledgeBase, gazetteer: Gazetteer, title: s
     spans = [ent for ent in doc.ents if ent.label_ in ENTITY_LABELS]
     demonyms = frozenset(w for w in (ent.text for ent in spans if ent.label_ == "NORP"))
     groups: dict[str, _Group] = {}
-    person_groups: list[_Group] = []
 
     full_person_names = _full_person_names(spans, demonyms)
     for ent in spans:
-        group = _group_for(ent, demonyms, kb, gazetteer, full_person_names, groups, person_groups)
+        group = _group_for(ent, demonyms, kb, gazetteer, full_person_names, groups)
         if group is None:
             continue
         group.mentions.append(Mention(text=ent.text, start=ent.start_char, end=ent.end_char))
@@ -144,7 +143,6 @@ def _group_for(
     gazetteer: Gazetteer,
     full_person_names: list[str],
     groups: dict[str, _Group],
-    person_groups: list[_Group],
 ) -> _Group | None:
     label = _entity_type(ent.label_)
     if label == "ORG" and len(ent) == 1 and any(full.split()[-1] == ent.text for full in full_person_names):
@@ -177,10 +175,7 @@ def _group_for(
         key = f"norp:{slug(name)}"
         return groups.setdefault(key, _Group(name, "NORP"))
     key = f"{label.lower()}:{slug(name)}"
-    group = groups.setdefault(key, _Group(name, label))
-    if label == "PERSON" and group not in person_groups:
-        person_groups.append(group)
-    return group
+    return groups.setdefault(key, _Group(name, label))
 
 
 def _compatible(known_type: str, label: str) -> bool:

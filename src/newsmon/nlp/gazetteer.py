@@ -7,13 +7,9 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
-import yaml
-
-from newsmon.exceptions import ConfigurationError
 from newsmon.nlp.knowledge import fold
-from newsmon.settings import packaged_config_dir
+from newsmon.settings import read_config_yaml
 
 MIN_CITY_POPULATION = 100_000
 """Smaller places are too often also words or surnames to be matched without context."""
@@ -75,7 +71,6 @@ _CITY_STOPLIST = frozenset(
         "Orem",
         "Chandler",
         "Gilbert",
-        "Bristol",
         "Lowell",
         "Quincy",
         "Warren",
@@ -90,9 +85,8 @@ _CITY_STOPLIST = frozenset(
         "Marion",
         "Boulder",
         "Fargo",
-        "Dallas",
     }
-) - {"Dallas", "Bristol"}
+)
 
 
 @dataclass(frozen=True)
@@ -118,11 +112,7 @@ class Gazetteer:
     """Resolves place names to countries and M49 regions, offline."""
 
     def __init__(self, regions_path: Path | None = None) -> None:
-        path = regions_path or packaged_config_dir() / "regions.yaml"
-        try:
-            config: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as e:
-            raise ConfigurationError(f"cannot read regions {path}: {e}") from e
+        _, config = read_config_yaml(regions_path, "regions.yaml", "regions")
         self._region_of: dict[str, tuple[str, str]] = {}
         self._names: dict[str, list[PlaceRecord]] = {}
         self._region_paths: dict[str, tuple[str, ...]] = {}

@@ -6,12 +6,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from newsmon.exceptions import ConfigurationError
-from newsmon.settings import packaged_config_dir
+from newsmon.settings import read_config_yaml
 
 # Words that precede a name without being part of it ("Russian President Vladimir Putin").
 TITLE_WORDS = frozenset(
@@ -101,13 +98,9 @@ class KnowledgeBase:
     @classmethod
     def load(cls, path: Path | None = None) -> KnowledgeBase:
         """Read ``configs/entities.yaml`` (or ``path``), validating each entry."""
-        path = path or packaged_config_dir() / "entities.yaml"
-        try:
-            raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as e:
-            raise ConfigurationError(f"cannot read knowledge base {path}: {e}") from e
+        path, raw = read_config_yaml(path, "entities.yaml", "knowledge base")
         entities = []
-        for number, item in enumerate((raw or {}).get("entities", []), start=1):
+        for number, item in enumerate(raw.get("entities") or [], start=1):
             if not isinstance(item, dict) or not item.get("canonical") or not item.get("type"):
                 raise ConfigurationError(f"{path}: entry {number} needs 'canonical' and 'type'")
             unknown = set(item) - {"canonical", "type", "aliases", "role", "country", "wikidata"}

@@ -67,12 +67,18 @@ def _unambiguous_countries(entities: list[Entity], gazetteer: Gazetteer) -> froz
     return frozenset(codes)
 
 
-def country_ranking(places: list[Place], title_entities: list[Entity] | None = None) -> list[str]:
-    """ISO codes by weight: direct mentions count 1, nationalities 0.5, title mentions +2."""
+def _mention_weights(places: list[Place]) -> defaultdict[str, float]:
+    """Per country: direct mentions count 1, nationalities 0.5."""
     weights: defaultdict[str, float] = defaultdict(float)
     for place in places:
         if place.country_code:
             weights[place.country_code] += 0.5 if place.kind == "demonym" else 1.0
+    return weights
+
+
+def country_ranking(places: list[Place], title_entities: list[Entity] | None = None) -> list[str]:
+    """ISO codes by weight: direct mentions count 1, nationalities 0.5, title mentions +2."""
+    weights = _mention_weights(places)
     for entity in title_entities or []:
         for place in places:
             if place.name == entity.canonical and place.country_code:
@@ -83,10 +89,7 @@ def country_ranking(places: list[Place], title_entities: list[Entity] | None = N
 
 def primary_countries(places: list[Place], ranking: list[str]) -> list[str]:
     """The countries the article is about: the top one, and others with a large share."""
-    weights: defaultdict[str, float] = defaultdict(float)
-    for place in places:
-        if place.country_code:
-            weights[place.country_code] += 0.5 if place.kind == "demonym" else 1.0
+    weights = _mention_weights(places)
     total = sum(weights.values())
     if not total:
         return []

@@ -166,7 +166,6 @@ class _EntityIndex:
         self.mentions = sorted(
             ((m.start, m.end, e) for e in entities for m in e.mentions), key=lambda item: item[0]
         )
-        self.by_name = {e.canonical.casefold(): e for e in entities}
 
     def covering(self, start: int, end: int) -> Entity | None:
         best: Entity | None = None

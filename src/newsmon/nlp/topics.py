@@ -12,13 +12,10 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from newsmon.exceptions import ConfigurationError
 from newsmon.nlp.models import Topic
-from newsmon.settings import packaged_config_dir
+from newsmon.settings import read_config_yaml
 
 TITLE_WEIGHT = 2.0
 
@@ -46,11 +43,7 @@ class Taxonomy:
     @classmethod
     def load(cls, path: Path | None = None) -> Taxonomy:
         """Read and compile ``configs/topics.yaml`` (or ``path``)."""
-        path = path or packaged_config_dir() / "topics.yaml"
-        try:
-            raw: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as e:
-            raise ConfigurationError(f"cannot read topics {path}: {e}") from e
+        path, raw = read_config_yaml(path, "topics.yaml", "topics")
         topics = []
         for label, spec in (raw.get("topics") or {}).items():
             weights: dict[str, float] = {}
