@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
@@ -32,6 +33,65 @@ class DeliveryResult:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class Notification:
+    """What a channel sends: one alert, or a digest of several. Text parts come from
+    articles and are untrusted: each sender escapes them for its medium."""
+
+    id: str
+    severity: str
+    subject: str
+    lines: list[str]
+    payload: dict[str, Any]
+
+
+def _describe(alert: Alert) -> list[str]:
+    return [
+        f"Article: {alert.title}",
+        f"Source: {alert.source or '?'}  {alert.url or ''}",
+        f"Published: {alert.published_at.isoformat() if alert.published_at else '?'}",
+        f"Matched: {', '.join(alert.matched)}",
+    ]
+
+
+def alert_notification(alert: Alert) -> Notification:
+    """The message of one alert."""
+    return Notification(
+        id=alert.id,
+        severity=alert.severity,
+        subject=f"[newsmon {alert.severity}] {alert.rule_name}: {alert.title}",
+        lines=[f"Rule: {alert.rule_name} ({alert.rule_id}), severity {alert.severity}", *_describe(alert)],
+        payload=alert_payload(alert),
+    )
+
+
+def digest_notification(digest_id: str, alerts: list[Alert], start: datetime, end: datetime) -> Notification:
+    """One message listing the alerts of a digest rule raised in [start, end)."""
+    first = alerts[0]
+    lines = [
+        f"Rule: {first.rule_name} ({first.rule_id}): {len(alerts)} alerts "
+        f"from {start.isoformat()} to {end.isoformat()}"
+    ]
+    for n, alert in enumerate(alerts, 1):
+        lines += ["", f"{n}.", *_describe(alert)]
+    return Notification(
+        id=digest_id,
+        severity=first.severity,
+        subject=f"[newsmon {first.severity}] {first.rule_name}: digest of {len(alerts)} alerts",
+        lines=lines,
+        payload={
+            "type": "newsmon.digest",
+            "digest": {
+                "id": digest_id,
+                "rule_id": first.rule_id,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "alerts": [a.model_dump(mode="json") for a in alerts],
+            },
+        },
+    )
+
+
 def alert_payload(alert: Alert) -> dict[str, Any]:
     """The JSON a webhook receives."""
     return {"type": "newsmon.alert", "alert": alert.model_dump(mode="json")}
@@ -47,12 +107,8 @@ def _slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def slack_payload(alert: Alert) -> dict[str, Any]:
-    matched = ", ".join(alert.matched)
-    return {
-        "text": f"[{alert.severity.upper()}] {_slack_escape(alert.rule_name)}: "
-        f"{_slack_escape(alert.title)} ({_slack_escape(alert.source or '?')}) - {_slack_escape(matched)}"
-    }
+def slack_payload(notification: Notification) -> dict[str, Any]:
+    return {"text": "\n".join(_slack_escape(line) for line in [notification.subject, *notification.lines])}
 
 
 def _post_json(url: str, body: bytes, headers: dict[str, str], timeout: float) -> None:
@@ -64,43 +120,31 @@ def _post_json(url: str, body: bytes, headers: dict[str, str], timeout: float) -
             raise OSError(f"HTTP {response.status}")
 
 
-def send_webhook(channel: ChannelSettings, alert: Alert) -> None:
-    body = json.dumps(alert_payload(alert), ensure_ascii=False).encode("utf-8")
-    headers = {"Content-Type": "application/json", "X-Newsmon-Alert-Id": alert.id}
+def send_webhook(channel: ChannelSettings, notification: Notification) -> None:
+    body = json.dumps(notification.payload, ensure_ascii=False).encode("utf-8")
+    headers = {"Content-Type": "application/json", "X-Newsmon-Alert-Id": notification.id}
     if channel.secret is not None:
         headers[SIGNATURE_HEADER] = sign(body, channel.secret.get_secret_value())
     _post_json(channel.url or "", body, headers, channel.timeout)
 
 
-def send_slack(channel: ChannelSettings, alert: Alert) -> None:
-    body = json.dumps(slack_payload(alert), ensure_ascii=False).encode("utf-8")
+def send_slack(channel: ChannelSettings, notification: Notification) -> None:
+    body = json.dumps(slack_payload(notification), ensure_ascii=False).encode("utf-8")
     _post_json(channel.url or "", body, {"Content-Type": "application/json"}, channel.timeout)
 
 
-def email_message(channel: ChannelSettings, alert: Alert) -> EmailMessage:
+def email_message(channel: ChannelSettings, notification: Notification) -> EmailMessage:
     message = EmailMessage()
     message["From"] = channel.sender
     message["To"] = ", ".join(channel.recipients)
     # Header injection: no line breaks from article text into headers.
-    message["Subject"] = " ".join(f"[newsmon {alert.severity}] {alert.rule_name}: {alert.title}".split())[
-        :200
-    ]
-    message["Message-ID"] = f"<{alert.id}@newsmon>"
-    message.set_content(
-        "\n".join(
-            [
-                f"Rule: {alert.rule_name} ({alert.rule_id}), severity {alert.severity}",
-                f"Article: {alert.title}",
-                f"Source: {alert.source or '?'}  {alert.url or ''}",
-                f"Published: {alert.published_at.isoformat() if alert.published_at else '?'}",
-                f"Matched: {', '.join(alert.matched)}",
-            ]
-        )
-    )
+    message["Subject"] = " ".join(notification.subject.split())[:200]
+    message["Message-ID"] = f"<{notification.id}@newsmon>"
+    message.set_content("\n".join(notification.lines))
     return message
 
 
-def send_email(channel: ChannelSettings, alert: Alert) -> None:
+def send_email(channel: ChannelSettings, notification: Notification) -> None:
     if not channel.recipients:
         raise ValueError("email channel has no recipients")
     with smtplib.SMTP(channel.smtp_host, channel.smtp_port, timeout=channel.timeout) as smtp:
@@ -108,10 +152,10 @@ def send_email(channel: ChannelSettings, alert: Alert) -> None:
             smtp.starttls()
         if channel.smtp_username and channel.smtp_password is not None:
             smtp.login(channel.smtp_username, channel.smtp_password.get_secret_value())
-        smtp.send_message(email_message(channel, alert))
+        smtp.send_message(email_message(channel, notification))
 
 
-SENDERS: dict[str, Callable[[ChannelSettings, Alert], None]] = {
+SENDERS: dict[str, Callable[[ChannelSettings, Notification], None]] = {
     "webhook": send_webhook,
     "slack": send_slack,
     "email": send_email,
@@ -119,14 +163,18 @@ SENDERS: dict[str, Callable[[ChannelSettings, Alert], None]] = {
 
 
 def deliver(
-    name: str, channel: ChannelSettings, alert: Alert, sleep: Callable[[float], None] = time.sleep
+    name: str,
+    channel: ChannelSettings,
+    message: Alert | Notification,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> DeliveryResult:
-    """Send ``alert`` through one channel, retrying with capped backoff; never raises."""
+    """Send an alert (or a digest) through one channel, retrying with capped backoff; never raises."""
+    notification = alert_notification(message) if isinstance(message, Alert) else message
     policy = RetryPolicy(max_retries=channel.max_attempts - 1, initial_backoff=channel.initial_backoff)
     error = ""
     for attempt in range(channel.max_attempts):
         try:
-            SENDERS[channel.type](channel, alert)
+            SENDERS[channel.type](channel, notification)
             return DeliveryResult(name, True, attempt + 1)
         except (OSError, ValueError, smtplib.SMTPException) as e:
             error = f"{type(e).__name__}: {e}"

@@ -9,11 +9,14 @@ This module only wires stages; each stage lives in its own module.
             +-------------------------+-------------WriteDeadLetters--> dead-letter topic
       EnrichedArticle --MatchAlertRules--> Alert --> alerts index + alerts topic
                                                   --DeliverAlerts--> webhook / Slack / email
+      (beside the pipeline, a thread sends the digest rules' digests)
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import apache_beam as beam
@@ -21,9 +24,14 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineResult, PipelineRunner
 
-from newsmon.connectors.kafka_sink import WriteAlertsToKafka, WriteDeadLetters
+from newsmon.alerts.digests import DigestScheduler, DigestSender
+from newsmon.alerts.store import RuleStore
+from newsmon.connectors.kafka import make_producer
+from newsmon.connectors.kafka_sink import WriteAlertsToKafka, WriteDeadLetters, dead_letter_message
 from newsmon.connectors.kafka_source import KafkaReadOptions, ReadFromKafkaTopic
+from newsmon.connectors.search import connect_search_engine
 from newsmon.connectors.search_sink import WriteToSearchIndex
+from newsmon.messages import DeadLetter
 from newsmon.pipelines.stages.alerts import MatchAlertRules
 from newsmon.pipelines.stages.deliver import DeliverAlerts
 from newsmon.pipelines.stages.enrich import EnrichArticles
@@ -106,13 +114,42 @@ def summarise(result: PipelineResult) -> RunSummary:
     return summary
 
 
+@contextlib.contextmanager
+def digests_beside(settings: Settings) -> Iterator[None]:
+    """Send the digest rules' digests from a thread while the pipeline runs (a timer the
+    local runner cannot offer in a streaming pipeline)."""
+    if not settings.alerts.enabled:
+        yield
+        return
+    engine = connect_search_engine(settings.search)
+    producer = make_producer(settings.kafka)
+    store = RuleStore(engine, settings.search.rules_index, settings.alerts)
+
+    def dead_letter(letter: DeadLetter) -> None:
+        key, value, headers = dead_letter_message(letter)
+        producer.send(settings.kafka.dead_letter_topic, key=key, value=value, headers=headers)
+        producer.flush()
+
+    scheduler = DigestScheduler(
+        DigestSender(settings, engine, dead_letter), lambda: [s.rule for s in store.all()[0]]
+    )
+    scheduler.start()
+    try:
+        yield
+    finally:
+        scheduler.stop()
+        producer.close()
+        engine.close()
+
+
 def run_pipeline(settings: Settings, idle_timeout_s: float | None = None) -> RunSummary:
     """Run the streaming pipeline until cancelled (or, with ``idle_timeout_s``, until drained)."""
     runner, options = make_runner_and_options(settings)
     pipeline = beam.Pipeline(runner=runner, options=options)
     build_pipeline(pipeline, settings, idle_timeout_s)
-    result = pipeline.run()
-    result.wait_until_finish()
+    with digests_beside(settings):
+        result = pipeline.run()
+        result.wait_until_finish()
     summary = summarise(result)
     _LOG.info("pipeline finished %s", summary)
     return summary

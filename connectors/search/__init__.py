@@ -71,6 +71,7 @@ def install_index_templates(engine: SearchEngine, settings: SearchSettings) -> l
         ("articles", settings.articles_index),
         ("alerts", settings.alerts_index),
         ("rule-matches", settings.rule_matches_index),
+        ("rules", settings.rules_index),
     ):
         body = load_index_template(template_name)
         # Exactly the configured name: a wildcard could overlap another newsmon index

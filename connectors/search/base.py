@@ -7,7 +7,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from newsmon.connectors.search.bulk import (
     BulkReport,
@@ -18,6 +18,8 @@ from newsmon.connectors.search.bulk import (
     index_chunk,
 )
 from newsmon.settings import SearchSettings
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,8 @@ class SearchEngine(ABC):
         """Create or replace a composable index template."""
 
     @abstractmethod
-    def index_document(self, index: str, doc_id: str, document: dict[str, Any]) -> None:
-        """Write one document, visible to search on return (for small, state-like writes)."""
+    def index_document(self, index: str, doc_id: str, document: dict[str, Any], refresh: bool = True) -> None:
+        """Write one document (small, state-like writes); with ``refresh``, visible to search on return."""
 
     @abstractmethod
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -69,6 +71,23 @@ class SearchEngine(ABC):
     def _send_bulk(self, lines: list[bytes]) -> list[ItemResult]:
         """Post NDJSON lines to the bulk API; raise TransientBulkError on retryable failures."""
 
+    @abstractmethod
+    def is_transient(self, error: Exception) -> bool:
+        """True for failures that may pass: no connection, timeouts, 429, 5xx."""
+
+    def with_retries(self, call: Callable[[], T]) -> T:
+        """Run ``call``, retrying transient failures with the bulk writes' backoff, so that
+        an engine outage holds the pipeline back instead of failing it."""
+        attempt = 0
+        while True:
+            try:
+                return call()
+            except Exception as e:
+                if not self.is_transient(e) or attempt >= self._policy.max_retries:
+                    raise
+                self._sleep(self._policy.delay(attempt))
+                attempt += 1
+
     # Both client libraries share these calls; only their "not found" exception differs.
     _client: Any
     _not_found: type[Exception]
@@ -81,6 +100,22 @@ class SearchEngine(ABC):
             return None
         source: dict[str, Any] = found["_source"]
         return source
+
+    def delete_document(self, index: str, doc_id: str) -> bool:
+        """Delete one document; False when it was not there."""
+        try:
+            self._client.delete(index=index, id=doc_id, refresh=True)
+        except self._not_found:
+            return False
+        return True
+
+    def update_document(self, index: str, doc_id: str, fields: dict[str, Any]) -> bool:
+        """Set some fields of one document; False when it was not there."""
+        try:
+            self._client.update(index=index, id=doc_id, body={"doc": fields}, refresh=True)
+        except self._not_found:
+            return False
+        return True
 
     def refresh(self, index: str) -> None:
         """Make everything written so far visible to search."""

@@ -56,17 +56,22 @@ class ElasticsearchEngine(SearchEngine):
     def put_index_template(self, name: str, body: dict[str, Any]) -> None:
         self._client.indices.put_index_template(name=name, **body)
 
-    def index_document(self, index: str, doc_id: str, document: dict[str, Any]) -> None:
-        self._client.index(index=index, id=doc_id, document=document, refresh=True)
+    def index_document(self, index: str, doc_id: str, document: dict[str, Any], refresh: bool = True) -> None:
+        self._client.index(index=index, id=doc_id, document=document, refresh=refresh)
 
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
-        return dict(self._client.search(index=index, **body))
+        return dict(self._client.search(index=index, ignore_unavailable=True, **body))
 
     def count(self, index: str, query: dict[str, Any] | None = None) -> int:
         try:
             return int(self._client.count(index=index, query=query)["count"])
         except elasticsearch.NotFoundError:
             return 0
+
+    def is_transient(self, error: Exception) -> bool:
+        if isinstance(error, elasticsearch.ApiError):
+            return error.status_code == 429 or error.status_code >= 500
+        return isinstance(error, elasticsearch.TransportError)
 
     def _send_bulk(self, lines: list[bytes]) -> list[ItemResult]:
         try:

@@ -53,11 +53,11 @@ class OpenSearchEngine(SearchEngine):
     def put_index_template(self, name: str, body: dict[str, Any]) -> None:
         self._client.indices.put_index_template(name=name, body=body)
 
-    def index_document(self, index: str, doc_id: str, document: dict[str, Any]) -> None:
-        self._client.index(index=index, id=doc_id, body=document, refresh=True)
+    def index_document(self, index: str, doc_id: str, document: dict[str, Any], refresh: bool = True) -> None:
+        self._client.index(index=index, id=doc_id, body=document, refresh=refresh)
 
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = self._client.search(index=index, body=body)
+        result: dict[str, Any] = self._client.search(index=index, body=body, ignore_unavailable=True)
         return result
 
     def count(self, index: str, query: dict[str, Any] | None = None) -> int:
@@ -66,6 +66,16 @@ class OpenSearchEngine(SearchEngine):
             return int(self._client.count(index=index, body=body)["count"])
         except os_errors.NotFoundError:
             return 0
+
+    def is_transient(self, error: Exception) -> bool:
+        if isinstance(error, os_errors.ConnectionError | os_errors.ConnectionTimeout):
+            return True
+        status = getattr(error, "status_code", None)
+        return (
+            isinstance(error, os_errors.TransportError)
+            and isinstance(status, int)
+            and (status == 429 or status >= 500)
+        )
 
     def _send_bulk(self, lines: list[bytes]) -> list[ItemResult]:
         body = b"\n".join(lines) + b"\n"

@@ -8,15 +8,18 @@ out; the others run.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 
 import apache_beam as beam
 from apache_beam.metrics.metric import Metrics
 from apache_beam.pvalue import PCollection
 
+from newsmon.alerts.evaluate import alerts_for
 from newsmon.alerts.matcher import Alert, RuleIndex
-from newsmon.alerts.rules import load_rules
-from newsmon.alerts.windows import MatchStore, MemoryMatchStore, SearchMatchStore, alerts_for
+from newsmon.alerts.rules import Rule, RuleError, load_rules
+from newsmon.alerts.state import AlertState, MemoryAlertState, SearchAlertState
+from newsmon.alerts.store import RuleStore, rules_fingerprint
 from newsmon.connectors.search import SearchEngine, connect_search_engine
 from newsmon.nlp.knowledge import KnowledgeBase
 from newsmon.nlp.models import EnrichedArticle
@@ -33,35 +36,66 @@ class _MatchRulesFn(beam.DoFn):
         self._matched = Metrics.counter("newsmon.alerts", "alerts_matched")
 
     def setup(self) -> None:
-        rules, errors = load_rules(self._alerts.rules_dir)
+        self._kb = KnowledgeBase.load(self._nlp.entities_file)
+        self._engine: SearchEngine | None = None
+        self._rule_store: RuleStore | None = None
+        self._state: AlertState = MemoryAlertState()
+        if self._search is not None:
+            # Windowed-rule state lives in the search engine: it survives restarts.
+            self._engine = connect_search_engine(self._search)
+            self._state = SearchAlertState(
+                self._engine, self._search.rule_matches_index, self._search.alerts_index
+            )
+            self._rule_store = RuleStore(self._engine, self._search.rules_index, self._alerts)
+        self._fingerprint = ""
+        self._index = RuleIndex([])
+        self._next_reload = 0.0
+        self._reload_rules()
+
+    def _reload_rules(self) -> None:
+        """Pick up rule changes (files, API) without a restart; keep the old rules on failure."""
+        self._next_reload = time.monotonic() + self._alerts.reload_interval_s
+        rules: list[Rule]
+        errors: list[RuleError]
+        try:
+            if self._rule_store is not None:
+                stored, errors = self._rule_store.all()
+                rules = [s.rule for s in stored]
+            else:
+                rules, errors = load_rules(self._alerts.rules_dir)
+        except Exception as e:  # a failed reload must never stop the matching
+            _LOG.warning("alert rules not reloaded, keeping %d: %s", len(self._index.rules), e)
+            return
+        fingerprint = rules_fingerprint(rules)
+        if fingerprint == self._fingerprint:
+            return
         for error in errors:
             _LOG.error("rule refused file=%s rule=%s problem=%s", error.file, error.rule_id, error.problem)
-        self._index = RuleIndex(rules, KnowledgeBase.load(self._nlp.entities_file))
-        _LOG.info("alert rules loaded count=%d refused=%d", len(self._index.rules), len(errors))
-        self._engine: SearchEngine | None = None
-        self._store: MatchStore = MemoryMatchStore()
-        if self._search is not None:
-            # Frequency-rule state lives in the search engine: it survives restarts.
-            self._engine = connect_search_engine(self._search)
-            self._store = SearchMatchStore(self._engine, self._search.rule_matches_index)
+        self._index = RuleIndex(rules, self._kb)
+        self._fingerprint = fingerprint
+        _LOG.info("alert rules loaded enabled=%d refused=%d", len(self._index.rules), len(errors))
 
     def teardown(self) -> None:
         if getattr(self, "_engine", None) is not None:
             self._engine.close()  # type: ignore[union-attr]
 
     def process(self, item: EnrichedArticle) -> Iterator[Alert]:
-        for alert in alerts_for(self._index, item, self._store):
+        if time.monotonic() >= self._next_reload:
+            self._reload_rules()
+        for alert in alerts_for(self._index, item, self._state):
             self._matched.inc()
             yield alert
 
 
 class MatchAlertRules(beam.PTransform[PCollection[EnrichedArticle], PCollection[Alert]]):
-    """One :class:`Alert` per (rule, article) that matches.
+    """The alerts of each article: per-article, frequency, spike and first-seen rules,
+    throttled as each rule says.
 
     Args:
-      alerts: where the rules are (``alerts.rules_dir``).
+      alerts: where the rule files are and how often to reload rules.
       nlp: the knowledge base, so that rules may name any alias of an entity.
-      search: where frequency rules keep their matches (in memory without it).
+      search: where API rules and windowed-rule state live (without it: files only,
+        state in memory).
     """
 
     def __init__(self, alerts: AlertSettings, nlp: NlpSettings, search: SearchSettings | None = None) -> None:

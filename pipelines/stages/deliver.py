@@ -54,6 +54,7 @@ class _DeliverFn(beam.DoFn):
         self._delivered = Metrics.counter("newsmon.deliver", "alerts_delivered")
         self._failed = Metrics.counter("newsmon.deliver", "deliveries_failed")
         self._repeats = Metrics.counter("newsmon.deliver", "repeats_skipped")
+        self._digested = Metrics.counter("newsmon.deliver", "left_for_digest")
 
     def setup(self) -> None:
         self._engine: SearchEngine | None = None
@@ -71,6 +72,9 @@ class _DeliverFn(beam.DoFn):
 
     def process(self, alert: Alert) -> Iterator[TaggedOutput[str, DeadLetter]]:
         if not set(alert.channels) - SINK_CHANNELS:
+            return
+        if alert.digest_minutes is not None:
+            self._digested.inc()  # its rule's channels get it in the next digest
             return
         if self._seen_before(alert):
             self._repeats.inc()

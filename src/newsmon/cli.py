@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 app = typer.Typer(help="newsmon: streaming news monitoring.", no_args_is_help=True, add_completion=False)
 services_app = typer.Typer(help="Local Kafka and search engine (no Docker needed).", no_args_is_help=True)
 app.add_typer(services_app, name="services")
+alerts_app = typer.Typer(help="Alert rules and digests.", no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
 
 
 def _settings() -> Settings:
@@ -144,6 +146,54 @@ def run(
     _configure_logging(verbose)
     summary = run_pipeline(_settings(), idle_timeout_s=idle_timeout)
     typer.echo(f"pipeline finished: {summary}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Default: api.host")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: api.port")] = None,
+) -> None:
+    """Run the HTTP API (rules; OpenAPI at /docs). Writes need NEWSMON_API__TOKEN."""
+    import uvicorn
+
+    from newsmon.api.app import create_app
+
+    _configure_logging()
+    settings = _settings()
+    uvicorn.run(create_app(settings), host=host or settings.api.host, port=port or settings.api.port)
+
+
+@alerts_app.command("rules")
+def alerts_rules() -> None:
+    """List every rule (files and API) and the refused ones with their problems."""
+    from newsmon.alerts.store import RuleStore
+    from newsmon.connectors.search import connect_search_engine
+
+    settings = _settings()
+    engine = connect_search_engine(settings.search)
+    stored, errors = RuleStore(engine, settings.search.rules_index, settings.alerts).all()
+    for item in stored:
+        state = "on " if item.rule.enabled else "off"
+        typer.echo(f"{state} {item.rule.kind:10} {item.origin:4} {item.rule.id}  {item.rule.name}")
+    for error in errors:
+        typer.echo(f"REFUSED {error.file} {error.rule_id}: {error.problem}", err=True)
+    engine.close()
+
+
+@alerts_app.command("digest")
+def alerts_digest() -> None:
+    """Send the digests that are due now (the pipeline does this by itself every 30 s)."""
+    from newsmon.alerts.digests import DigestSender
+    from newsmon.alerts.store import RuleStore
+    from newsmon.connectors.search import connect_search_engine
+
+    _configure_logging()
+    settings = _settings()
+    engine = connect_search_engine(settings.search)
+    rules = [s.rule for s in RuleStore(engine, settings.search.rules_index, settings.alerts).all()[0]]
+    for result in DigestSender(settings, engine).send_due(rules):
+        typer.echo(f"{result.channel}: {'sent' if result.ok else 'FAILED ' + str(result.error)}")
+    engine.close()
 
 
 @app.command()

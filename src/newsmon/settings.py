@@ -112,8 +112,10 @@ class SearchSettings(BaseModel):
     articles_index: str = "newsmon-articles"
     alerts_index: str = "newsmon-alerts"
     rule_matches_index: str = Field(
-        default="newsmon-rule-matches", description="State of frequency rules: one document per match."
+        default="newsmon-rule-matches",
+        description="State of windowed rules: rule matches and entity sightings.",
     )
+    rules_index: str = Field(default="newsmon-rules", description="Rules managed through the API.")
     bulk_max_docs: PositiveInt = 500
     bulk_max_bytes: PositiveInt = 5 * 1024 * 1024
     bulk_max_retries: PositiveInt = 8
@@ -182,6 +184,21 @@ class AlertSettings(BaseModel):
         default=None, description="Folder of rule YAML files; default configs/rules"
     )
     channels: dict[str, ChannelSettings] = Field(default_factory=dict)
+    reload_interval_s: PositiveFloat = Field(
+        default=5.0, description="How often the pipeline picks up rules changed through the API."
+    )
+
+
+class ApiSettings(BaseModel):
+    """The HTTP API and dashboard (``newsmon serve``)."""
+
+    host: str = "127.0.0.1"
+    port: PositiveInt = 8080
+    token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token required by every write (set NEWSMON_API__TOKEN); no token: no writes.",
+    )
+    max_page_size: PositiveInt = 100
 
 
 class LocalServicesSettings(BaseModel):
@@ -218,6 +235,7 @@ class Settings(BaseSettings):
     nlp: NlpSettings = Field(default_factory=NlpSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     services: LocalServicesSettings = Field(default_factory=LocalServicesSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
     sample_file: Path = Field(
         default=Path("../shared/data/provenance/provenance_articles.jsonl"),
         description=("Real articles fed by `newsmon demo` (not shipped: rights stay with the publishers)."),

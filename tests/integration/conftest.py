@@ -54,6 +54,7 @@ class World:
             "NEWSMON_KAFKA__ALERTS_TOPIC": k.alerts_topic,
             "NEWSMON_SEARCH__ALERTS_INDEX": s.alerts_index,
             "NEWSMON_SEARCH__RULE_MATCHES_INDEX": s.rule_matches_index,
+            "NEWSMON_SEARCH__RULES_INDEX": s.rules_index,
             **(
                 {"NEWSMON_ALERTS__RULES_DIR": str(self.settings.alerts.rules_dir)}
                 if self.settings.alerts.rules_dir
@@ -64,6 +65,16 @@ class World:
             "NEWSMON_SEARCH__BULK_MAX_DOCS": str(s.bulk_max_docs),
             **self.extra_env,
         }
+
+    def settings_from_env(self) -> Settings:
+        """The settings a `newsmon` subprocess of this world builds (channels included)."""
+        saved = dict(os.environ)
+        try:
+            os.environ.update(self.env)
+            return load_settings()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
 
     def produce(self, values: list[bytes], keys: list[bytes | None] | None = None) -> None:
         producer = make_producer(self.settings.kafka)
@@ -139,6 +150,7 @@ def world(services: Settings) -> Iterator[World]:
                     "articles_index": f"test-{uid}-articles",
                     "alerts_index": f"test-{uid}-alerts",
                     "rule_matches_index": f"test-{uid}-matches",
+                    "rules_index": f"test-{uid}-rules",
                     "bulk_max_docs": 40,
                 }
             ),
@@ -154,6 +166,7 @@ def world(services: Settings) -> Iterator[World]:
             settings.search.articles_index,
             settings.search.alerts_index,
             settings.search.rule_matches_index,
+            settings.search.rules_index,
         ):
             engine.delete_index(index)
             engine.delete_index_template(f"{index}-template")

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 
+from newsmon.alerts.digests import DigestSender
+from newsmon.alerts.rules import load_rules
 from newsmon.connectors.notify import SIGNATURE_HEADER, sign
 from newsmon.settings import AlertSettings
 from tests.helpers import real_article_lines, shared_file
@@ -35,6 +38,13 @@ rules:
     name: More than 3 articles on NATO in 10 minutes
     when: {entity: NATO}
     frequency: {count: 4, minutes: 10}
+  - id: nato-throttled
+    when: {entity: NATO}
+    throttle: {minutes: 60}
+  - id: nato-digest
+    channels: [index, webhook:desk, email:desk_mail]
+    when: {entity: NATO}
+    digest: {minutes: 60}
   - id: broken
     when: {phrase: {regex: "(unclosed"}}
 """
@@ -87,8 +97,9 @@ def test_rules_fire_exactly_the_expected_alerts(
     for n, item in enumerate(nato):
         item["published_at"] = f"2018-07-16T10:0{2 * n}:00+00:00"
     world.produce([seed, *business])
-    # One key: one partition, read in publication order (see docs/rules.md on late articles).
-    world.produce([json.dumps(item).encode() for item in nato], keys=[b"nato"] * len(nato))
+    # One partition, read in reverse publication order: the burst is complete only when the
+    # earliest article, read last, comes in.
+    world.produce([json.dumps(item).encode() for item in reversed(nato)], keys=[b"nato"] * len(nato))
 
     output = world.run_pipeline()
     assert "rule refused" in output and "broken" in output  # the bad rule is named, the rest run
@@ -109,10 +120,17 @@ def test_rules_fire_exactly_the_expected_alerts(
     assert not any(a["source"] is None for a in hits)  # the business articles raised nothing
     (burst,) = by_rule["nato-burst"]
     assert burst["matched"][0] == "frequency:4 in 10 min"  # type: ignore[index]
+    assert burst["window_start"].startswith("2018-07-16T10:00:00")  # type: ignore[attr-defined]
+    # Throttled: one alert for the four NATO articles of 2018 (and one for today's seed).
+    throttled = [a for a in by_rule["nato-throttled"] if a["source"] != "seed"]
+    assert len(throttled) == 1
+    digest_alerts = len(by_rule["nato-digest"])
+    assert digest_alerts >= 5  # seed + the four of 2018, each in the index and on the topic
     on_topic = world.read_topic(world.settings.kafka.alerts_topic, expected=len(hits))
     assert sorted(json.loads(m.value)["id"] for m in on_topic) == sorted(str(h["id"]) for h in hits)  # type: ignore[attr-defined]
 
-    # Delivered where the desk works: a signed webhook call and an email per Putin-quoted alert.
+    # Delivered where the desk works: a signed webhook call and an email per Putin-quoted alert
+    # (the digest rule's channels wait for its digest).
     putin_alerts = len(by_rule["putin-quoted"])
     assert [json.loads(body)["alert"]["rule_id"] for _, body in receiver.requests] == [
         "putin-quoted"
@@ -128,3 +146,18 @@ def test_rules_fire_exactly_the_expected_alerts(
     world.engine.refresh(index)
     assert world.engine.count(index) == len(hits)
     assert len(receiver.requests) == putin_alerts and len(mailbox.messages) == putin_alerts
+
+    # The digest: once its hour has passed, one webhook call and one email list its alerts,
+    # and a second pass (a restart) sends nothing again.
+    sender = DigestSender(world.settings_from_env(), world.engine)
+    rules, _ = load_rules(tmp_path)
+    an_hour_later = datetime.now(UTC) + timedelta(hours=1)
+    before = len(receiver.requests)
+    sent = sender.send_due(rules, now=an_hour_later)
+    # Two channels; two intervals each if the test ran across the full hour.
+    assert sent and all(r.ok for r in sent) and len(sent) in (2, 4)
+    digests = [json.loads(body) for _, body in receiver.requests[before:]]
+    assert {d["type"] for d in digests} == {"newsmon.digest"}
+    assert sum(len(d["digest"]["alerts"]) for d in digests) == digest_alerts
+    assert b"digest of" in mailbox.messages[-1]
+    assert sender.send_due(rules, now=an_hour_later) == []

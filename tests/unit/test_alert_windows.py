@@ -1,54 +1,195 @@
+"""Windowed rules (frequency, spike, first-seen) and throttles, on the pure core with the
+in-memory state: out-of-order articles, re-delivery, one alert per burst."""
+
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from newsmon.alerts.matcher import RuleIndex
+import pytest
+
+from newsmon.alerts.evaluate import alerts_for
+from newsmon.alerts.matcher import Alert, RuleIndex
 from newsmon.alerts.rules import Rule
-from newsmon.alerts.windows import MemoryMatchStore, alerts_for
+from newsmon.alerts.state import MemoryAlertState
+from newsmon.alerts.windows import densest_window
 from newsmon.article import Article
-from newsmon.nlp.models import EnrichedArticle, Enrichment, Entity, Mention
+from newsmon.nlp.models import EnrichedArticle, Enrichment, Entity, Mention, Topic
 
 T0 = datetime(2022, 2, 2, 12, 0, tzinfo=UTC)
-RULE = Rule.model_validate(
-    {"id": "nato-burst", "when": {"entity": "NATO"}, "frequency": {"count": 3, "minutes": 10}}
-)
+FREQUENCY = {"id": "nato-burst", "when": {"entity": "NATO"}, "frequency": {"count": 3, "minutes": 10}}
 
 
-def _nato_article(n: int, minutes: float) -> EnrichedArticle:
-    body = f"NATO allies met again, report number {n}."
-    nato = Entity(
-        key="Q7184", canonical="NATO", type="ORG", count=1, mentions=[Mention(text="NATO", start=0, end=4)]
+def _entity(name: str, kind: str = "ORG", key: str | None = None) -> Entity:
+    return Entity(
+        key=key or f"{kind.lower()}:{name.lower()}",
+        canonical=name,
+        type=kind,
+        count=1,
+        mentions=[Mention(text=name, start=0, end=len(name))],
     )
+
+
+def _article(n: int, minutes: float, *entities: Entity) -> EnrichedArticle:
+    names = " and ".join(e.canonical for e in entities) or "Nobody"
     article = Article(
-        body=body, source="wire", source_id=str(n), published_at=T0 + timedelta(minutes=minutes)
+        body=f"{names} met again, report number {n}.",
+        source="wire",
+        source_id=str(n),
+        published_at=T0 + timedelta(minutes=minutes),
     )
-    return EnrichedArticle(article=article, enrichment=Enrichment(language="en", entities=[nato]))
+    return EnrichedArticle(article=article, enrichment=Enrichment(language="en", entities=list(entities)))
 
 
-def test_third_match_within_the_window_alerts_once_per_window() -> None:
-    index, store = RuleIndex([RULE]), MemoryMatchStore()
-    fired = [alerts_for(index, _nato_article(n, minutes), store) for n, minutes in enumerate([0, 3, 6, 8])]
-    assert [len(f) for f in fired] == [0, 0, 1, 1]
-    assert fired[2][0].id == fired[3][0].id  # same window: same alert, stored once
-    assert fired[2][0].matched[0] == "frequency:3 in 10 min"
+def _nato(n: int, minutes: float) -> EnrichedArticle:
+    return _article(n, minutes, _entity("NATO", key="Q7184"))
+
+
+def _index(**rule: Any) -> RuleIndex:
+    return RuleIndex([Rule.model_validate(rule)])
+
+
+def _run(index: RuleIndex, state: MemoryAlertState, items: list[EnrichedArticle]) -> list[Alert]:
+    return [alert for item in items for alert in alerts_for(index, item, state)]
+
+
+def test_a_burst_alerts_once_with_its_window() -> None:
+    index, state = _index(**FREQUENCY), MemoryAlertState()
+    fired = [alerts_for(index, _nato(n, m), state) for n, m in enumerate([0, 3, 6, 8])]
+    assert [len(f) for f in fired] == [0, 0, 1, 0]  # the fourth match is the same burst
+    alert = fired[2][0]
+    assert alert.matched[0] == "frequency:3 in 10 min"
+    assert (alert.window_start, alert.window_end) == (T0, T0 + timedelta(minutes=10))
+    assert alert.kind == "frequency" and alert.count == 3
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(4))))
+def test_a_burst_fires_exactly_once_in_any_arrival_order(order: tuple[int, ...]) -> None:
+    minutes = [0, 4, 9, 30]  # three within ten minutes, one far outside
+    index, state = _index(**FREQUENCY), MemoryAlertState()
+    alerts = _run(index, state, [_nato(i, minutes[i]) for i in order])
+    assert len(alerts) == 1
+    assert alerts[0].window_start == T0
 
 
 def test_spread_out_matches_do_not_alert_and_redelivery_does_not_count_twice() -> None:
-    index, store = RuleIndex([RULE]), MemoryMatchStore()
-    first = _nato_article(1, 0)
-    assert alerts_for(index, first, store) == []
-    assert alerts_for(index, first, store) == []  # re-delivered: still one match
-    assert alerts_for(index, _nato_article(2, 30), store) == []
-    assert alerts_for(index, _nato_article(3, 60), store) == []
+    index, state = _index(**FREQUENCY), MemoryAlertState()
+    first = _nato(1, 0)
+    assert _run(index, state, [first, first, first, _nato(2, 30), _nato(3, 60)]) == []
 
 
-def test_late_articles_count_in_their_own_event_time() -> None:
-    index, store = RuleIndex([RULE]), MemoryMatchStore()
-    assert alerts_for(index, _nato_article(1, 9), store) == []
-    assert alerts_for(index, _nato_article(2, 60), store) == []
-    assert alerts_for(index, _nato_article(3, 8), store) == []  # window [-2, 8]: minutes 8 only
-    # Window [-5, 5] of this late one holds only itself.
-    assert alerts_for(index, _nato_article(4, 5), store) == []
-    # Window [0, 10] now holds the articles of minutes 5, 8, 9 and 10.
-    (alert,) = alerts_for(index, _nato_article(5, 10), store)
-    assert alert.matched[0] == "frequency:4 in 10 min"
+def test_a_replayed_burst_does_not_alert_again() -> None:
+    index, state = _index(**FREQUENCY), MemoryAlertState()
+    burst = [_nato(n, m) for n, m in enumerate([0, 2, 4])]
+    assert len(_run(index, state, burst)) == 1
+    assert _run(index, state, burst) == []
+
+
+def test_two_separate_bursts_alert_twice() -> None:
+    index, state = _index(**FREQUENCY), MemoryAlertState()
+    alerts = _run(index, state, [_nato(n, m) for n, m in enumerate([0, 1, 2, 60, 61, 62])])
+    assert [a.window_start for a in alerts] == [T0, T0 + timedelta(minutes=60)]
+    assert len({a.id for a in alerts}) == 2
+
+
+def test_densest_window_must_contain_the_new_match() -> None:
+    times = [T0 + timedelta(minutes=m) for m in (0, 1, 2, 30)]
+    assert densest_window(times, times[-1], timedelta(minutes=10), 3) is None
+    assert densest_window(times, times[1], timedelta(minutes=10), 3) == T0
+
+
+SPIKE = {
+    "id": "nato-spike",
+    "when": {"entity": "NATO"},
+    "spike": {"minutes": 10, "baseline_minutes": 60, "factor": 3, "min_count": 3},
+}
+
+
+def test_a_spike_over_a_quiet_baseline_alerts_once() -> None:
+    index, state = _index(**SPIKE), MemoryAlertState()
+    baseline = [_nato(n, m) for n, m in enumerate([0, 20, 40])]  # 3 an hour: 0.5 per 10 min
+    assert _run(index, state, baseline) == []
+    spike = [_nato(10 + n, 65 + n) for n in range(5)]
+    alerts = _run(index, state, spike)
+    assert len(alerts) == 1
+    assert alerts[0].kind == "spike"
+    assert alerts[0].matched[0].startswith("spike:3 in 10 min")
+
+
+def test_a_steady_rate_is_no_spike() -> None:
+    index, state = _index(**SPIKE), MemoryAlertState()
+    steady = [_nato(n, n * 2.5) for n in range(80)]  # 4 per 10 minutes for 200 minutes
+    alerts = _run(index, state, steady)
+    # Rising from nothing is a spike; once the baseline hour holds the same rate, none.
+    assert alerts
+    assert all(a.window_end is not None and a.window_end < T0 + timedelta(minutes=60) for a in alerts)
+
+
+FIRST_SEEN = {
+    "id": "new-people",
+    "when": {"topic": "politics"},
+    "first_seen": {"of": "entity", "days": 30, "types": ["PERSON"], "require_history": False},
+}
+
+
+def _politics(n: int, minutes: float, *entities: Entity) -> EnrichedArticle:
+    item = _article(n, minutes, *entities)
+    topics = [Topic(label="politics", score=0.9)]
+    return item.model_copy(update={"enrichment": item.enrichment.model_copy(update={"topics": topics})})
+
+
+def test_first_seen_alerts_on_a_new_person_once() -> None:
+    index, state = _index(**FIRST_SEEN), MemoryAlertState()
+    known, newcomer = _entity("Olaf Scholz", "PERSON"), _entity("Jane Newcomer", "PERSON")
+    assert [a.matched[0] for a in _run(index, state, [_politics(1, 0, known)])] == ["first_seen:Olaf Scholz"]
+    assert _run(index, state, [_politics(2, 60, known)]) == []  # seen an hour ago
+    alerts = _run(index, state, [_politics(3, 120, known, newcomer)])
+    assert [(a.kind, a.key) for a in alerts] == [("first_seen", "person:jane newcomer")]
+    # An earlier article on the newcomer arriving late raises no second alert.
+    assert _run(index, state, [_politics(4, 100, newcomer)]) == []
+
+
+def test_first_seen_waits_for_enough_history() -> None:
+    rule = {**FIRST_SEEN, "first_seen": {"days": 1, "types": ["PERSON"]}}
+    index, state = _index(**rule), MemoryAlertState()
+    person = _entity("Jane Newcomer", "PERSON")
+    assert _run(index, state, [_politics(1, 0, _entity("Olaf Scholz", "PERSON"))]) == []
+    assert len(_run(index, state, [_politics(2, 2 * 24 * 60, person)])) == 1
+
+
+def test_first_seen_pairs() -> None:
+    rule = {**FIRST_SEEN, "first_seen": {"of": "pair", "types": ["PERSON"], "require_history": False}}
+    index, state = _index(**rule), MemoryAlertState()
+    a, b, c = (_entity(n, "PERSON") for n in ("Ann A", "Bob B", "Cy C"))
+    _run(index, state, [_politics(1, 0, a, b), _politics(2, 1, b, c)])
+    alerts = _run(index, state, [_politics(3, 2, a, b, c)])
+    assert [x.matched[0] for x in alerts] == ["first_seen:Ann A & Cy C"]
+
+
+def test_throttle_per_entity_allows_one_alert_per_interval() -> None:
+    rule = {"id": "leaders", "when": {"any": [{"entity": "Ann A"}, {"entity": "Bob B"}]}}
+    rule["throttle"] = {"minutes": 60, "per": "entity"}
+    index, state = _index(**rule), MemoryAlertState()
+    a, b = _entity("Ann A", "PERSON"), _entity("Bob B", "PERSON")
+    items = [_article(1, 0, a), _article(2, 10, a), _article(3, 20, b), _article(4, 90, a)]
+    alerts = _run(index, state, items)
+    assert [(a.article_id, a.key) for a in alerts] == [
+        (items[0].article.id, "Ann A"),
+        (items[2].article.id, "Bob B"),
+        (items[3].article.id, "Ann A"),
+    ]
+    # A replay of an alerted article gives the same alert again (same id): not throttled.
+    assert [x.id for x in _run(index, state, [items[0]])] == [alerts[0].id]
+
+
+def test_throttle_per_rule() -> None:
+    rule = {"id": "any-nato", "when": {"entity": "NATO"}, "throttle": {"minutes": 30}}
+    index, state = _index(**rule), MemoryAlertState()
+    alerts = _run(index, state, [_nato(n, m) for n, m in enumerate([0, 5, 29, 31, 70])])
+    assert [a.event_time for a in alerts] == [T0, T0 + timedelta(minutes=31), T0 + timedelta(minutes=70)]
+
+
+def test_a_rule_has_one_kind() -> None:
+    with pytest.raises(ValueError, match="one kind"):
+        Rule.model_validate({**FREQUENCY, "spike": {"minutes": 5}})

@@ -23,6 +23,15 @@ from newsmon.nlp.models import EnrichedArticle
 Term = tuple[str, str]
 
 
+class Highlight(BaseModel):
+    """A passage of the article that made the rule match; the term is text[start:end]."""
+
+    field: str
+    text: str
+    start: int
+    end: int
+
+
 class Alert(BaseModel):
     """A rule matched an article. The id is derived from both, so a re-delivered article
     never yields a second alert."""
@@ -39,6 +48,14 @@ class Alert(BaseModel):
     url: str | None = None
     published_at: datetime | None = None
     matched: list[str] = Field(description="Which conditions matched, as kind:value.")
+    highlights: list[Highlight] = Field(default_factory=list, description="Where in the article.")
+    kind: str = Field(default="article", description="article, frequency, spike or first_seen")
+    key: str = Field(default="", description="What the alert is about beyond its rule (throttle key).")
+    event_time: datetime | None = Field(default=None, description="Published time, else arrival.")
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    count: int = Field(default=1, description="Matching articles in the window (windowed kinds).")
+    digest_minutes: float | None = Field(default=None, description="Channels get a digest, not this.")
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
     def to_document(self) -> dict[str, Any]:
@@ -223,6 +240,7 @@ class RuleIndex:
         if kb is not None:
             rules = [r.model_copy(update={"when": canonicalise(r.when, kb)}) for r in rules]
         self.rules = [r for r in rules if r.enabled]
+        self.has_first_seen_rules = any(r.first_seen is not None for r in self.rules)
         self._by_id = {r.id: r for r in self.rules}
         self._by_term: dict[Term, list[Rule]] = defaultdict(list)
         self._unanchored: list[Rule] = []
@@ -263,6 +281,50 @@ class RuleIndex:
                         url=article.url,
                         published_at=article.published_at,
                         matched=sorted(set(matched)),
+                        highlights=highlights(item, matched),
                     )
                 )
         return sorted(alerts, key=lambda a: a.rule_id)
+
+
+_SNIPPET_CONTEXT = 90
+
+
+def _snippet(field: str, text: str, start: int, end: int) -> Highlight:
+    left = max(0, start - _SNIPPET_CONTEXT)
+    right = min(len(text), end + _SNIPPET_CONTEXT)
+    return Highlight(field=field, text=text[left:right], start=start - left, end=end - left)
+
+
+def highlights(item: EnrichedArticle, matched: list[str], limit: int = 3) -> list[Highlight]:
+    """Passages of the article behind the matched conditions (entity mentions, quotes, phrases)."""
+    article, enrichment = item.article, item.enrichment
+    found: list[Highlight] = []
+    for term in dict.fromkeys(matched):
+        kind, _, value = term.partition(":")
+        wanted = fold(value)
+        if kind == "entity":
+            for entity in enrichment.entities:
+                if fold(entity.canonical) == wanted and entity.mentions:
+                    m = entity.mentions[0]
+                    found.append(_snippet("body", article.body, m.start, m.end))
+                    break
+        elif kind in ("quoted", "quote_mentions"):
+            for quote in enrichment.quotes:
+                names = {fold(quote.speaker or ""), fold(quote.speaker_key or "")}
+                if (kind == "quoted" and wanted in names) or (
+                    kind == "quote_mentions" and wanted in fold(quote.text)
+                ):
+                    found.append(_snippet("body", article.body, quote.start, quote.end))
+                    break
+        elif kind == "phrase" and value:
+            try:
+                pattern = re.compile(value, re.IGNORECASE)
+            except re.error:
+                pattern = re.compile(re.escape(value), re.IGNORECASE)
+            for field, text in (("title", article.title), ("body", article.body)):
+                hit = pattern.search(text)
+                if hit is not None:
+                    found.append(_snippet(field, text, hit.start(), hit.end()))
+                    break
+    return found[:limit]

@@ -138,8 +138,51 @@ class Frequency(BaseModel):
     minutes: float = Field(gt=0, le=7 * 24 * 60)
 
 
+class Spike(BaseModel):
+    """Alert when the matches of the last ``minutes`` are ``factor`` times the rate of the
+    ``baseline_minutes`` before them (and at least ``min_count``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    minutes: float = Field(gt=0, le=24 * 60)
+    baseline_minutes: float = Field(default=60, gt=0, le=30 * 24 * 60)
+    factor: float = Field(default=3.0, gt=1.0)
+    min_count: int = Field(default=3, ge=1)
+
+
+class FirstSeen(BaseModel):
+    """Alert on an entity (or a pair of entities named together) that no article of the
+    last ``days`` named, among the articles that match the rule's ``when``."""
+
+    model_config = ConfigDict(extra="forbid")
+    of: Literal["entity", "pair"] = "entity"
+    days: float = Field(default=30, gt=0, le=3650)
+    types: list[str] = Field(default_factory=lambda: ["PERSON", "ORG", "GPE"], min_length=1)
+    require_history: bool = Field(
+        default=True,
+        description="Stay silent until newsmon has seen articles at least `days` old (no flood at start).",
+    )
+
+
+class Throttle(BaseModel):
+    """At most one alert per rule (``per: rule``) or per rule and entity (``per: entity``)
+    within ``minutes`` of event time."""
+
+    model_config = ConfigDict(extra="forbid")
+    minutes: float = Field(gt=0, le=30 * 24 * 60)
+    per: Literal["rule", "entity"] = "rule"
+
+
+class Digest(BaseModel):
+    """Send the webhook/Slack/email channels one message per ``minutes`` listing the alerts,
+    instead of one message per alert (the index and Kafka still get every alert at once)."""
+
+    model_config = ConfigDict(extra="forbid")
+    minutes: float = Field(gt=0, le=7 * 24 * 60)
+
+
 class Rule(BaseModel):
-    """One alert rule. With ``frequency``, one alert per window instead of one per article."""
+    """One alert rule. Per article by default; ``frequency``, ``spike`` or ``first_seen``
+    make it a windowed rule (one alert per burst, per spike, per new entity)."""
 
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,99}$")
@@ -150,6 +193,27 @@ class Rule(BaseModel):
     channels: list[str] = Field(default_factory=lambda: ["index", "kafka"])
     when: Condition
     frequency: Frequency | None = None
+    spike: Spike | None = None
+    first_seen: FirstSeen | None = None
+    throttle: Throttle | None = None
+    digest: Digest | None = None
+
+    @property
+    def kind(self) -> Literal["article", "frequency", "spike", "first_seen"]:
+        if self.frequency is not None:
+            return "frequency"
+        if self.spike is not None:
+            return "spike"
+        if self.first_seen is not None:
+            return "first_seen"
+        return "article"
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Rule:
+        kinds = [k for k in ("frequency", "spike", "first_seen") if getattr(self, k) is not None]
+        if len(kinds) > 1:
+            raise ValueError(f"a rule is of one kind: choose one of {kinds}")
+        return self
 
     @field_validator("channels")
     @classmethod
@@ -187,7 +251,9 @@ def load_rules(folder: Path | None = None) -> tuple[list[Rule], list[RuleError]]
             try:
                 rule = Rule.model_validate(raw)
             except ValidationError as e:
-                errors.append(RuleError(file=path.name, rule_id=rule_id, problem=_describe(e)))
+                errors.append(
+                    RuleError(file=path.name, rule_id=rule_id, problem=describe_validation_error(e))
+                )
                 continue
             if rule.id in seen:
                 errors.append(RuleError(file=path.name, rule_id=rule.id, problem="duplicate rule id"))
@@ -197,7 +263,8 @@ def load_rules(folder: Path | None = None) -> tuple[list[Rule], list[RuleError]]
     return rules, errors
 
 
-def _describe(error: ValidationError) -> str:
+def describe_validation_error(error: ValidationError) -> str:
+    """The first problems of a validation error, each with where it is."""
     parts = []
     for item in error.errors(include_url=False, include_input=False)[:3]:
         where = ".".join(str(p) for p in item["loc"] if not str(p).startswith("function-after"))

@@ -1,104 +1,95 @@
-"""Frequency rules: "at least N matching articles within T minutes", in event time.
+"""Windowed rules over event time: frequency ("at least N matching articles within T
+minutes") and spike ("the last W minutes at F times the rate of the baseline before").
 
-Matches are remembered in a store (the search engine's rule-matches index in the pipeline,
-a dict in tests) under ids derived from rule and article, so that a re-delivered article
-is not counted twice and a restart loses nothing. An article that completes a window of
-N matches ending at its own published time raises one alert for the window bucket
-``floor(t / T)``: at most one alert per rule per interval, and the same alert id again
-after a replay. Late, out-of-order articles count in the window of their own time.
+Each match is recorded in the :class:`~newsmon.alerts.state.AlertState` under an id from
+rule and article (a re-delivered article counts once). Every match then looks at the
+windows *around* its own event time, not only the one ending at it, so a burst completes
+whichever article arrives last, in any order. An alert covers a window of event time; a
+window that overlaps one already alerted belongs to the same burst and raises nothing
+more: one alert per burst, and a replay after a crash finds its own alert.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
-from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from datetime import datetime, timedelta
 
-from newsmon.alerts.matcher import Alert, RuleIndex, alert_id
-from newsmon.alerts.rules import Rule
-from newsmon.connectors.search import SearchEngine
-from newsmon.nlp.models import EnrichedArticle
+from newsmon.alerts.matcher import Alert
+from newsmon.alerts.rules import Frequency, Rule, Spike
+from newsmon.alerts.state import AlertState
 
 
-class MatchStore(Protocol):
-    """Where frequency-rule matches live."""
-
-    def record(self, rule_id: str, article_id: str, event_time: datetime) -> None: ...
-
-    def count(self, rule_id: str, start: datetime, end: datetime) -> int: ...
+def window_id(rule_id: str, start: datetime) -> str:
+    """Alert id of a window: the same burst seen again yields the same id."""
+    return hashlib.sha256(f"{rule_id}\nwindow:{start.isoformat()}".encode()).hexdigest()[:32]
 
 
-class MemoryMatchStore:
-    """A dict-backed store for tests and the batch command."""
-
-    def __init__(self) -> None:
-        self.matches: dict[tuple[str, str], datetime] = {}
-
-    def record(self, rule_id: str, article_id: str, event_time: datetime) -> None:
-        self.matches[(rule_id, article_id)] = event_time
-
-    def count(self, rule_id: str, start: datetime, end: datetime) -> int:
-        return sum(1 for (rid, _), t in self.matches.items() if rid == rule_id and start <= t <= end)
-
-
-def window_alert(rule: Rule, per_article: Alert, event_time: datetime, store: MatchStore) -> Alert | None:
-    """Record the match of ``rule`` by one article; the window's alert if it is now complete."""
-    assert rule.frequency is not None
-    store.record(rule.id, per_article.article_id, event_time)
-    window = timedelta(minutes=rule.frequency.minutes)
-    found = store.count(rule.id, event_time - window, event_time)
-    if found < rule.frequency.count:
-        return None
-    bucket = int(event_time.timestamp() // window.total_seconds())
-    alert_id = hashlib.sha256(f"{rule.id}\nwindow:{bucket}".encode()).hexdigest()[:32]
-    summary = f"frequency:{found} in {rule.frequency.minutes:g} min"
-    return per_article.model_copy(update={"id": alert_id, "matched": [summary, *per_article.matched]})
-
-
-def alerts_for(index: RuleIndex, item: EnrichedArticle, store: MatchStore) -> list[Alert]:
-    """Every alert of one article: per-article rules directly, frequency rules per window."""
-    alerts = []
-    event_time = event_time_of(item.article.published_at, item.article.ingested_at)
-    for alert in index.match(item):
-        rule = index.rule(alert.rule_id)
-        if rule.frequency is None:
-            alerts.append(alert)
+def densest_window(times: list[datetime], at: datetime, span: timedelta, count: int) -> datetime | None:
+    """Start of the earliest window [s, s + span] that contains ``at`` and at least ``count``
+    of the sorted ``times`` (each window starts at one of them), or None."""
+    for i, start in enumerate(times):
+        if start > at:
+            break
+        if start + span < at:
             continue
-        windowed = window_alert(rule, alert, event_time, store)
-        if windowed is not None:
-            alerts.append(windowed)
-    return alerts
+        inside = bisect.bisect_right(times, start + span) - i
+        if inside >= count:
+            return start
+    return None
 
 
-def event_time_of(published_at: datetime | None, ingested_at: datetime) -> datetime:
-    """Event time: when the article was published, else when it arrived."""
-    return (published_at or ingested_at).astimezone(UTC)
+def frequency_alert(rule: Rule, per_article: Alert, at: datetime, state: AlertState) -> Alert | None:
+    """Record one match of a frequency rule; the burst's alert if ``at`` completes one."""
+    frequency: Frequency | None = rule.frequency
+    assert frequency is not None
+    span = timedelta(minutes=frequency.minutes)
+    state.record_match(rule.id, per_article.article_id, at)
+    times = state.match_times(rule.id, at - span, at + span)
+    start = densest_window(times, at, span, frequency.count)
+    if start is None:
+        return None
+    end = start + span
+    if state.fired_alerts(rule.id, None, start, end):
+        return None
+    found = bisect.bisect_right(times, end) - bisect.bisect_left(times, start)
+    summary = f"frequency:{found} in {frequency.minutes:g} min"
+    return per_article.model_copy(
+        update={
+            "id": window_id(rule.id, start),
+            "kind": "frequency",
+            "matched": [summary, *per_article.matched],
+            "window_start": start,
+            "window_end": end,
+            "count": found,
+        }
+    )
 
 
-class SearchMatchStore:
-    """Matches in the search engine's rule-matches index (survives restarts)."""
-
-    def __init__(self, engine: SearchEngine, index: str) -> None:
-        self._engine = engine
-        self._index = index
-
-    def record(self, rule_id: str, article_id: str, event_time: datetime) -> None:
-        # One match per (rule, article): a replayed article overwrites its own match.
-        self._engine.index_document(
-            self._index,
-            alert_id(rule_id, article_id),
-            {"rule_id": rule_id, "article_id": article_id, "event_time": event_time.isoformat()},
-        )
-
-    def count(self, rule_id: str, start: datetime, end: datetime) -> int:
-        return self._engine.count(
-            self._index,
-            {
-                "bool": {
-                    "filter": [
-                        {"term": {"rule_id": rule_id}},
-                        {"range": {"event_time": {"gte": start.isoformat(), "lte": end.isoformat()}}},
-                    ]
-                }
-            },
-        )
+def spike_alert(rule: Rule, per_article: Alert, at: datetime, state: AlertState) -> Alert | None:
+    """Record one match of a spike rule; an alert if the window ending at ``at`` spikes."""
+    spike: Spike | None = rule.spike
+    assert spike is not None
+    window = timedelta(minutes=spike.minutes)
+    baseline = timedelta(minutes=spike.baseline_minutes)
+    state.record_match(rule.id, per_article.article_id, at)
+    times = state.match_times(rule.id, at - window - baseline, at)
+    start = at - window
+    recent = sum(1 for t in times if t > start)
+    before = len(times) - recent
+    expected = before * spike.minutes / spike.baseline_minutes
+    if recent < spike.min_count or recent < spike.factor * expected:
+        return None
+    if state.fired_alerts(rule.id, None, start, at):
+        return None
+    summary = f"spike:{recent} in {spike.minutes:g} min vs {expected:.1f} expected"
+    return per_article.model_copy(
+        update={
+            "id": window_id(rule.id, start),
+            "kind": "spike",
+            "matched": [summary, *per_article.matched],
+            "window_start": start,
+            "window_end": at,
+            "count": recent,
+        }
+    )

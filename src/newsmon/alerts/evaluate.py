@@ -1,0 +1,78 @@
+"""All alerts of one enriched article: rules matched in process, then per rule kind
+(per article, frequency, spike, first-seen), then throttled.
+
+This is the pure core of the alerting stage: tests call :func:`alerts_for` with a
+:class:`~newsmon.alerts.state.MemoryAlertState`, the pipeline with the search engine's.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from newsmon.alerts.first_seen import first_seen_alerts, sighting_keys
+from newsmon.alerts.matcher import Alert, RuleIndex
+from newsmon.alerts.rules import Rule
+from newsmon.alerts.state import AlertState
+from newsmon.alerts.windows import frequency_alert, spike_alert
+from newsmon.nlp.models import EnrichedArticle
+
+
+def event_time_of(published_at: datetime | None, ingested_at: datetime) -> datetime:
+    """Event time: when the article was published, else when it arrived."""
+    return (published_at or ingested_at).astimezone(UTC)
+
+
+def throttle_key(rule: Rule, alert: Alert) -> str:
+    """What a throttle counts per: the rule, or the entities the alert is about."""
+    if rule.throttle is None or rule.throttle.per == "rule":
+        return alert.key
+    if alert.key:
+        return alert.key
+    named = sorted(m.partition(":")[2] for m in alert.matched if m.startswith(("entity:", "quoted:")))
+    return "|".join(named)
+
+
+def is_throttled(rule: Rule, alert: Alert, at: datetime, state: AlertState) -> bool:
+    """True when another alert of the rule (and key) fired within the throttle interval."""
+    if rule.throttle is None:
+        return False
+    interval = timedelta(minutes=rule.throttle.minutes)
+    key = None if rule.throttle.per == "rule" else alert.key
+    others = state.fired_alerts(rule.id, key, at - interval, at + interval)
+    # The alert's own earlier copy (a replay) does not throttle it: same id, same document.
+    return any(other.id != alert.id for other in others)
+
+
+def _by_kind(rule: Rule, alert: Alert, item: EnrichedArticle, at: datetime, state: AlertState) -> list[Alert]:
+    if rule.kind == "frequency":
+        return [a for a in (frequency_alert(rule, alert, at, state),) if a is not None]
+    if rule.kind == "spike":
+        return [a for a in (spike_alert(rule, alert, at, state),) if a is not None]
+    if rule.kind == "first_seen":
+        return first_seen_alerts(rule, alert, item, at, state)
+    return [alert]
+
+
+def alerts_for(index: RuleIndex, item: EnrichedArticle, state: AlertState) -> list[Alert]:
+    """Every alert one article raises, remembered in ``state`` (for windows and throttles)."""
+    at = event_time_of(item.article.published_at, item.article.ingested_at)
+    if index.has_first_seen_rules:
+        state.record_sighting(item.article.id, at, sighting_keys(item))
+    alerts = []
+    for matched in index.match(item):
+        rule = index.rule(matched.rule_id)
+        timed = matched.model_copy(
+            update={
+                "event_time": at,
+                "window_start": at,
+                "window_end": at,
+                "digest_minutes": rule.digest.minutes if rule.digest else None,
+            }
+        )
+        for alert in _by_kind(rule, timed, item, at, state):
+            alert = alert.model_copy(update={"key": throttle_key(rule, alert)})
+            if is_throttled(rule, alert, at, state):
+                continue
+            state.remember_alert(alert)
+            alerts.append(alert)
+    return alerts

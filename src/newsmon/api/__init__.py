@@ -1,0 +1,1 @@
+"""The HTTP API (``newsmon serve``): rule management now, search and dashboard next."""

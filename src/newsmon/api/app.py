@@ -1,0 +1,68 @@
+"""The FastAPI application: JSON errors with clear messages, token auth on every write.
+
+Build it with :func:`create_app` from the settings; ``newsmon serve`` runs it with uvicorn.
+The OpenAPI schema is at ``/openapi.json`` and browsable at ``/docs``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from newsmon.alerts.store import RuleConflictError, RuleNotFoundError, RuleStore
+from newsmon.api import rules
+from newsmon.connectors.search import SearchEngine, connect_search_engine
+from newsmon.settings import Settings
+
+_LOG = logging.getLogger(__name__)
+
+
+def _problem(error: dict[str, Any]) -> str:
+    where = ".".join(
+        str(p) for p in error.get("loc", ()) if p != "body" and not str(p).startswith("function-")
+    )
+    return f"{where or 'body'}: {error.get('msg', 'invalid')}"
+
+
+def create_app(settings: Settings, engine: SearchEngine | None = None) -> FastAPI:
+    """The API over the configured search engine (connected here unless given)."""
+    app = FastAPI(
+        title="newsmon",
+        summary="Streaming news monitoring: rules, alerts and enriched articles.",
+        version="0.1.0",
+    )
+    engine = engine or connect_search_engine(settings.search)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.rule_store = RuleStore(engine, settings.search.rules_index, settings.alerts)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [_problem(dict(e)) for e in exc.errors()][:10]
+        return JSONResponse(status_code=422, content={"error": "invalid request", "problems": problems})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(status_code=exc.status_code, content={"error": exc.detail}, headers=exc.headers)
+
+    @app.exception_handler(RuleNotFoundError)
+    async def not_found(_: Request, exc: RuleNotFoundError) -> JSONResponse:
+        return JSONResponse(status_code=404, content={"error": str(exc)})
+
+    @app.exception_handler(RuleConflictError)
+    async def conflict(_: Request, exc: RuleConflictError) -> JSONResponse:
+        return JSONResponse(status_code=409, content={"error": str(exc)})
+
+    @app.get("/api/health", tags=["service"])
+    def health() -> dict[str, str]:
+        """The API answers and reaches the search engine."""
+        info = engine.info()
+        return {"status": "ok", "engine": info.distribution, "engine_version": info.version}
+
+    app.include_router(rules.router)
+    return app
