@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import apache_beam as beam
 from apache_beam.metrics.metric import Metrics
@@ -47,6 +48,8 @@ class _MatchRulesFn(beam.DoFn):
                 self._engine, self._search.rule_matches_index, self._search.alerts_index
             )
             self._rule_store = RuleStore(self._engine, self._search.rules_index, self._alerts)
+        minutes = self._alerts.allowed_lateness_minutes
+        self._lateness = timedelta(minutes=minutes) if minutes is not None else None
         self._fingerprint = ""
         self._index = RuleIndex([])
         self._next_reload = 0.0
@@ -82,7 +85,7 @@ class _MatchRulesFn(beam.DoFn):
     def process(self, item: EnrichedArticle) -> Iterator[Alert]:
         if time.monotonic() >= self._next_reload:
             self._reload_rules()
-        for alert in alerts_for(self._index, item, self._state):
+        for alert in alerts_for(self._index, item, self._state, self._lateness):
             self._matched.inc()
             yield alert
 

@@ -187,6 +187,11 @@ class AlertSettings(BaseModel):
     reload_interval_s: PositiveFloat = Field(
         default=5.0, description="How often the pipeline picks up rules changed through the API."
     )
+    allowed_lateness_minutes: PositiveFloat | None = Field(
+        default=24 * 60,
+        description="Articles published longer ago than this count for per-article rules only, "
+        "not for windowed ones (frequency, spike, first-seen); None: any lateness.",
+    )
 
 
 class ApiSettings(BaseModel):

@@ -79,6 +79,8 @@ def test_rules_fire_exactly_the_expected_alerts(
         "NEWSMON_ALERTS__CHANNELS__DESK_MAIL__TYPE": "email",
         "NEWSMON_ALERTS__CHANNELS__DESK_MAIL__SMTP_PORT": str(smtp_port),
         "NEWSMON_ALERTS__CHANNELS__DESK_MAIL__RECIPIENTS": '["desk@example.org"]',
+        # The NATO articles are of 2018: let them count for the windowed rules.
+        "NEWSMON_ALERTS__ALLOWED_LATENESS_MINUTES": str(10 * 365 * 24 * 60),
     }
     seed = json.dumps(
         {

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from newsmon.alerts.evaluate import alerts_for
+from newsmon.alerts.matcher import RuleIndex
 from newsmon.alerts.rules import Rule
 from newsmon.alerts.state import MemoryAlertState
 from newsmon.alerts.windows import densest_window
@@ -155,3 +156,14 @@ def test_throttle_per_rule() -> None:
 def test_a_rule_has_one_kind() -> None:
     with pytest.raises(ValueError, match="one kind"):
         Rule.model_validate({**FREQUENCY, "spike": {"minutes": 5}})
+
+
+def test_articles_later_than_the_allowed_lateness_count_for_per_article_rules_only() -> None:
+    index = RuleIndex(
+        [Rule.model_validate(FREQUENCY), Rule.model_validate({"id": "any-nato", "when": {"entity": "NATO"}})]
+    )
+    state, now = MemoryAlertState(), T0 + timedelta(days=2)
+    late = [alerts_for(index, nato(n, n), state, timedelta(days=1), now) for n in range(3)]
+    assert [[a.rule_id for a in alerts] for alerts in late] == [["any-nato"]] * 3
+    fresh = [alerts_for(index, nato(n, 2 * 24 * 60 + n), state, timedelta(days=1), now) for n in range(3, 6)]
+    assert [a.rule_id for alerts in fresh for a in alerts].count("nato-burst") == 1

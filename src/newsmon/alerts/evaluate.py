@@ -53,14 +53,28 @@ def _by_kind(rule: Rule, alert: Alert, item: EnrichedArticle, at: datetime, stat
     return [alert]
 
 
-def alerts_for(index: RuleIndex, item: EnrichedArticle, state: AlertState) -> list[Alert]:
-    """Every alert one article raises, remembered in ``state`` (for windows and throttles)."""
+def alerts_for(
+    index: RuleIndex,
+    item: EnrichedArticle,
+    state: AlertState,
+    allowed_lateness: timedelta | None = None,
+    now: datetime | None = None,
+) -> list[Alert]:
+    """Every alert one article raises, remembered in ``state`` (for windows and throttles).
+
+    An article whose event time is more than ``allowed_lateness`` before ``now`` (a
+    backlog, a backfill) still raises its per-article alerts but no longer counts for
+    windowed rules: a burst of last week is not news.
+    """
     at = event_time_of(item.article.published_at, item.article.ingested_at)
+    too_late = allowed_lateness is not None and at < (now or datetime.now(UTC)) - allowed_lateness
     if index.has_first_seen_rules:
         state.record_sighting(item.article.id, at, sighting_keys(item))
     alerts = []
     for matched in index.match(item):
         rule = index.rule(matched.rule_id)
+        if too_late and rule.kind != "article":
+            continue
         timed = matched.model_copy(
             update={
                 "event_time": at,
