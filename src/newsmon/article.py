@@ -121,8 +121,11 @@ class Article(BaseModel):
         return self
 
     def to_document(self) -> dict[str, Any]:
-        """The search-engine document for this article (JSON-safe)."""
-        return self.model_dump(mode="json")
+        """The search-engine document for this article (JSON-safe), with ``event_time``:
+        published time, else arrival, for time filters and trends over every article."""
+        document = self.model_dump(mode="json")
+        document["event_time"] = (self.published_at or self.ingested_at).isoformat()
+        return document
 
 
 def parse_timestamp(text: str) -> datetime:

@@ -9,6 +9,7 @@ its own topics, consumer group and index, deleted afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -134,6 +135,13 @@ class World:
 
 @pytest.fixture
 def world(services: Settings) -> Iterator[World]:
+    with private_world(services) as created:
+        yield created
+
+
+@contextlib.contextmanager
+def private_world(services: Settings) -> Iterator[World]:
+    """Topics, group and indices of one test (or one module), deleted afterwards."""
     uid = uuid.uuid4().hex[:10]
     settings = services.model_copy(
         update={

@@ -1,4 +1,4 @@
-"""Real local servers for delivery tests: an HTTP receiver and an SMTP inbox (aiosmtpd)."""
+"""Real local servers for tests: an HTTP receiver, an SMTP inbox (aiosmtpd), the newsmon API."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from newsmon.connectors.search import SearchEngine
+from newsmon.services.process import wait_until
+from newsmon.settings import Settings
 
 
 class Receiver:
@@ -55,3 +59,26 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(envelope.content)
         return "250 OK"
+
+
+class ApiServer:
+    """``newsmon serve``'s app on a real uvicorn server in a thread, on a free port."""
+
+    def __init__(self, settings: Settings, engine: SearchEngine) -> None:
+        import uvicorn
+
+        from newsmon.api.app import create_app
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            create_app(settings, engine), host="127.0.0.1", port=self.port, log_level="warning"
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        assert wait_until(lambda: self._server.started, timeout=20), "API server did not start"
+
+    def close(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)

@@ -7,19 +7,22 @@ The OpenAPI schema is at ``/openapi.json`` and browsable at ``/docs``.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from newsmon.alerts.store import RuleConflictError, RuleNotFoundError, RuleStore
-from newsmon.api import rules
+from newsmon.api import alerts, articles, live, rules
 from newsmon.connectors.search import SearchEngine, connect_search_engine
 from newsmon.settings import Settings
 
 _LOG = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).parent / "static"
 
 
 def _problem(error: dict[str, Any]) -> str:
@@ -64,5 +67,9 @@ def create_app(settings: Settings, engine: SearchEngine | None = None) -> FastAP
         info = engine.info()
         return {"status": "ok", "engine": info.distribution, "engine_version": info.version}
 
+    app.include_router(articles.router)
+    app.include_router(alerts.router)
+    app.include_router(live.router)
     app.include_router(rules.router)
+    app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="dashboard")
     return app

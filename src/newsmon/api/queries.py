@@ -1,0 +1,211 @@
+"""Search requests built from typed, validated filters: no raw query strings reach the
+engine except through ``simple_query_string`` (which never raises on bad syntax and has
+no scripting, regex or wildcard-field access).
+
+Pure functions, tested without an engine; the routers run what they build.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from newsmon.exceptions import NewsmonError
+
+# Highlight markers from the Unicode private-use area: the engine wraps hits in them, the
+# API splits on them, and article text never travels as HTML.
+HIT_START, HIT_END = "\ue000", "\ue001"
+FACETS = {
+    "entities": "entity_names",
+    "speakers": "speakers",
+    "topics": "topic_labels",
+    "regions": "regions",
+    "countries": "countries",
+    "sources": "source",
+}
+Sort = Literal["relevance", "newest", "oldest"]
+
+
+class BadCursorError(NewsmonError):
+    """A pagination cursor that this API did not hand out."""
+
+
+class ArticleFilters(BaseModel):
+    """What the desk narrows articles down by; every list means "all of these"."""
+
+    q: str | None = Field(default=None, max_length=500, description="Words; quotes, -not, OR (|)")
+    entity: list[str] = Field(default_factory=list, max_length=20)
+    speaker: list[str] = Field(default_factory=list, max_length=20)
+    topic: list[str] = Field(default_factory=list, max_length=20)
+    region: list[str] = Field(default_factory=list, max_length=20)
+    country: list[str] = Field(default_factory=list, max_length=20)
+    source: list[str] = Field(default_factory=list, max_length=20)
+    language: str | None = Field(default=None, max_length=20)
+    since: datetime | None = Field(default=None, description="Published at or after")
+    until: datetime | None = Field(default=None, description="Published before")
+
+
+def _time_range(field: str, since: datetime | None, until: datetime | None) -> dict[str, Any]:
+    bounds: dict[str, str] = {}
+    if since is not None:
+        bounds["gte"] = since.isoformat()
+    if until is not None:
+        bounds["lt"] = until.isoformat()
+    return {"range": {field: bounds}}
+
+
+def filter_clauses(filters: ArticleFilters) -> list[dict[str, Any]]:
+    """The filters as engine ``filter`` clauses (cached by the engine, no scoring)."""
+    clauses: list[dict[str, Any]] = []
+    for values, field in (
+        (filters.entity, "entity_names"),
+        (filters.speaker, "speakers"),
+        (filters.topic, "topic_labels"),
+        (filters.region, "regions"),
+        ([c.upper() for c in filters.country], "countries"),
+        (filters.source, "source"),
+    ):
+        clauses.extend({"term": {field: value}} for value in values)
+    if filters.language:
+        clauses.append({"term": {"language": filters.language.lower()}})
+    if filters.since is not None or filters.until is not None:
+        clauses.append(_time_range("event_time", filters.since, filters.until))
+    return clauses
+
+
+def article_query(filters: ArticleFilters) -> dict[str, Any]:
+    must: list[dict[str, Any]] = []
+    if filters.q and filters.q.strip():
+        must.append(
+            {
+                "simple_query_string": {
+                    "query": filters.q,
+                    "fields": ["title^2", "body"],
+                    "default_operator": "and",
+                    # No prefix/fuzzy/near operators: a query's cost stays bounded.
+                    "flags": "AND|OR|NOT|PHRASE|PRECEDENCE|WHITESPACE|ESCAPE",
+                }
+            }
+        )
+    return {"bool": {"must": must or [{"match_all": {}}], "filter": filter_clauses(filters)}}
+
+
+def sort_clause(sort: Sort) -> list[dict[str, Any]]:
+    """Every sort ends on the id: ``search_after`` needs a total order."""
+    newest = {"event_time": {"order": "desc", "missing": "_last"}}
+    if sort == "relevance":
+        return [{"_score": "desc"}, newest, {"id": "asc"}]
+    if sort == "newest":
+        return [newest, {"id": "asc"}]
+    return [{"event_time": {"order": "asc", "missing": "_last"}}, {"id": "asc"}]
+
+
+def encode_cursor(sort_values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(sort_values).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError) as e:
+        raise BadCursorError("bad cursor: pass back the 'next' value of a previous page") from e
+    if not isinstance(values, list) or len(values) > 4:
+        raise BadCursorError("bad cursor: pass back the 'next' value of a previous page")
+    return values
+
+
+SUMMARY_FIELDS = [
+    "id",
+    "title",
+    "source",
+    "url",
+    "published_at",
+    "ingested_at",
+    "event_time",
+    "indexed_at",
+    "language",
+    "entity_names",
+    "speakers",
+    "topic_labels",
+    "countries",
+    "regions",
+]
+
+
+def search_body(
+    filters: ArticleFilters, sort: Sort, size: int, cursor: str | None, facets: bool
+) -> dict[str, Any]:
+    """One page of articles (summaries, highlights, and the facets of the whole query)."""
+    body: dict[str, Any] = {
+        "size": size,
+        "query": article_query(filters),
+        "sort": sort_clause(sort),
+        "_source": SUMMARY_FIELDS,
+        "track_total_hits": True,
+        "highlight": {
+            "pre_tags": [HIT_START],
+            "post_tags": [HIT_END],
+            "fields": {
+                "title": {"number_of_fragments": 0},
+                "body": {"fragment_size": 160, "number_of_fragments": 2},
+            },
+        },
+    }
+    if cursor:
+        body["search_after"] = decode_cursor(cursor)
+    if facets:
+        body["aggs"] = {name: {"terms": {"field": field, "size": 10}} for name, field in FACETS.items()}
+    return body
+
+
+def split_highlight(fragment: str) -> list[dict[str, Any]]:
+    """A highlighted fragment as segments ``{"text", "hit"}`` for the client to render as text."""
+    segments: list[dict[str, Any]] = []
+    rest = fragment
+    while rest:
+        start = rest.find(HIT_START)
+        if start < 0:
+            segments.append({"text": rest.replace(HIT_END, ""), "hit": False})
+            break
+        if start:
+            segments.append({"text": rest[:start].replace(HIT_END, ""), "hit": False})
+        end = rest.find(HIT_END, start)
+        end = len(rest) if end < 0 else end
+        segments.append({"text": rest[start + 1 : end], "hit": True})
+        rest = rest[end + 1 :]
+    return [s for s in segments if s["text"]]
+
+
+def page_of(response: dict[str, Any], size: int) -> dict[str, Any]:
+    """The API's answer from the engine's: articles with highlight segments, facets, next cursor."""
+    hits = response["hits"]["hits"]
+    articles = []
+    for hit in hits:
+        highlight = hit.get("highlight", {})
+        articles.append(
+            {
+                **hit["_source"],
+                "score": hit.get("_score"),
+                "highlights": {
+                    field: [split_highlight(fragment) for fragment in fragments]
+                    for field, fragments in highlight.items()
+                },
+            }
+        )
+    facets = {
+        name: [{"value": b["key"], "count": b["doc_count"]} for b in agg["buckets"]]
+        for name, agg in response.get("aggregations", {}).items()
+    }
+    total = response["hits"]["total"]
+    return {
+        "total": total["value"] if isinstance(total, dict) else total,
+        "articles": articles,
+        "facets": facets,
+        "next": encode_cursor(hits[-1]["sort"]) if len(hits) == size and hits else None,
+    }
