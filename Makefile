@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck unit integration services-up down status clean
+.PHONY: setup demo serve test lint typecheck unit integration services-up down status clean
 
 $(STAMP): pyproject.toml
 	scripts/bootstrap-system.sh
@@ -22,8 +22,13 @@ demo: setup
 
 ## test: lint, type-check, then every test (starts the local services if needed)
 test: setup lint typecheck
+	scripts/bootstrap-system.sh --test
 	$(BIN)/newsmon services up
 	$(BIN)/python -m pytest
+
+## serve: the desk (dashboard and API) on http://127.0.0.1:8080 (writes need NEWSMON_API__TOKEN)
+serve: setup
+	$(BIN)/newsmon serve
 
 lint: setup
 	$(BIN)/ruff check .

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages newsmon needs on a bare Debian/Ubuntu machine: Python venv support,
-# a Java 17+ runtime and Maven (they fetch and run Kafka and OpenSearch).
+# a Java 17+ runtime and Maven (they fetch and run Kafka and OpenSearch); with --test,
+# also Chromium and its driver for the dashboard's browser tests.
 # Installs only what is missing; needs root (or sudo) for apt-get.
 set -euo pipefail
 
@@ -8,6 +9,10 @@ need=()
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 python3 -c "import venv, ensurepip" >/dev/null 2>&1 || need+=(python3-venv)
+if [ "${1:-}" = "--test" ]; then
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+fi
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

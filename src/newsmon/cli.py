@@ -63,7 +63,7 @@ def services_status() -> None:
     statuses = ServicesManager(_settings()).status()
     for status in statuses:
         typer.echo(f"{status.name:9} {'up' if status.running else 'down':5} {status.detail}")
-    if not all(s.running for s in statuses if s.name != "pipeline"):
+    if not all(s.running for s in statuses if s.name not in ("pipeline", "desk")):
         raise typer.Exit(1)
 
 
@@ -152,8 +152,9 @@ def run(
 def serve(
     host: Annotated[str | None, typer.Option(help="Default: api.host")] = None,
     port: Annotated[int | None, typer.Option(help="Default: api.port")] = None,
+    label: Annotated[str | None, typer.Option(hidden=True, help="Marker for the services manager")] = None,
 ) -> None:
-    """Run the HTTP API (rules; OpenAPI at /docs). Writes need NEWSMON_API__TOKEN."""
+    """Run the desk: dashboard at /, API under /api (OpenAPI at /docs). Writes need NEWSMON_API__TOKEN."""
     import uvicorn
 
     from newsmon.api.app import create_app
@@ -324,6 +325,8 @@ def demo(
         alerts = engine.count(settings.search.alerts_index)
     finally:
         engine.close()
+    manager.start_desk()
+    desk_url = f"http://{settings.api.host}:{settings.api.port}/"
     index_url = f"{settings.search.url.rstrip('/')}/{settings.search.articles_index}"
     alerts_url = f"{settings.search.url.rstrip('/')}/{settings.search.alerts_index}"
     typer.echo(
@@ -335,6 +338,7 @@ def demo(
                 "  .venv/bin/newsmon search 'Putin summit'",
                 f"  curl '{index_url}/_search?q=title:Putin&pretty'",
                 f"{alerts} alerts from the rules in configs/rules: curl '{alerts_url}/_search?pretty'",
+                f"The desk (dashboard, API): {desk_url}   (rule edits need NEWSMON_API__TOKEN)",
                 "Feed more (the pipeline keeps running): .venv/bin/newsmon ingest FILE.jsonl",
                 "Status: .venv/bin/newsmon services status",
                 "Stop everything: .venv/bin/newsmon services down   (or: make down)",

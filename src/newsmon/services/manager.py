@@ -16,6 +16,7 @@ from newsmon.services.process import ManagedProcess
 from newsmon.settings import Settings
 
 PIPELINE_MARKER = "newsmon.service=pipeline"
+DESK_MARKER = "newsmon.service=desk"
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,12 @@ class ServicesManager:
             pid_file=state / "pipeline.pid",
             log_file=state / "logs" / "pipeline.log",
             marker=PIPELINE_MARKER,
+        )
+        self.desk = ManagedProcess(
+            name="desk",
+            pid_file=state / "desk.pid",
+            log_file=state / "logs" / "desk.log",
+            marker=DESK_MARKER,
         )
 
     def up(self) -> list[str]:
@@ -62,6 +69,7 @@ class ServicesManager:
     def down(self) -> list[str]:
         """Stop the background pipeline and the local services (never external ones)."""
         messages = ["pipeline stopped" if self.pipeline.stop() else "pipeline was not running"]
+        messages.append("desk stopped" if self.desk.stop() else "desk was not running")
         if not self.settings.kafka.external:
             messages.append(self.kafka.stop())
         if not self.settings.search.external:
@@ -72,6 +80,7 @@ class ServicesManager:
         kafka_ok = self.kafka.healthy()
         search_ok = self._external_search_ok() if self.settings.search.external else self.opensearch.healthy()
         pipeline_pid = self.pipeline.pid()
+        desk_pid = self.desk.pid()
         return [
             ServiceStatus(
                 "kafka",
@@ -94,6 +103,13 @@ class ServicesManager:
                 pipeline_pid is not None,
                 f"pid {pipeline_pid}, log {self.pipeline.log_file}" if pipeline_pid else "not running",
             ),
+            ServiceStatus(
+                "desk",
+                desk_pid is not None,
+                f"http://{self.settings.api.host}:{self.settings.api.port} (pid {desk_pid})"
+                if desk_pid
+                else "not running",
+            ),
         ]
 
     def start_pipeline(self, extra_args: list[str] | None = None) -> int:
@@ -111,6 +127,13 @@ class ServicesManager:
             *(extra_args or []),
         ]
         return self.pipeline.start(command)
+
+    def start_desk(self) -> int:
+        """Run ``newsmon serve`` (dashboard and API) in the background (one instance)."""
+        pid = self.desk.pid()
+        if pid is not None:
+            return pid
+        return self.desk.start([sys.executable, "-m", "newsmon", "serve", "--label", DESK_MARKER])
 
     def _external_search_ok(self) -> bool:
         from newsmon.connectors.search import connect_search_engine

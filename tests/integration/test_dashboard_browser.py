@@ -1,0 +1,168 @@
+"""The dashboard end to end in real headless Chromium (Debian's, driven by Selenium):
+create a rule, watch articles and the alert arrive live while the pipeline runs, see
+hostile article text stay text, acknowledge, search, open an article, draw a trend.
+Screenshots land in test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from newsmon.settings import AlertSettings, ApiSettings
+from tests.helpers import REPO, shared_file
+from tests.integration.conftest import World
+from tests.integration.servers import ApiServer
+
+TOKEN = "browser-token-91c4"
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+HOSTILE_TITLE = '<img src=x onerror="window.__xss=1">Putin <b>bold</b> claim'
+
+
+def _find(name: str, *candidates: str) -> str:
+    for candidate in candidates:
+        found = shutil.which(candidate)
+        if found:
+            return found
+    pytest.fail(
+        f"{name} not found: run scripts/bootstrap-system.sh --test (Debian chromium, chromium-driver)"
+    )
+
+
+@pytest.fixture
+def browser() -> Iterator[WebDriver]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = _find("chromium", "chromium", "chromium-browser")
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--window-size=1600,1000",
+        "--disable-dev-shm-usage",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(_find("chromedriver", "chromedriver")), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _until(
+    driver: WebDriver, condition: Callable[[WebDriver], object], what: str, timeout: float = 60
+) -> object:
+    return WebDriverWait(
+        driver, timeout, poll_frequency=0.25, ignored_exceptions=(WebDriverException,)
+    ).until(condition, message=what)
+
+
+def _shot(driver: WebDriver, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+
+def test_the_desk_in_a_real_browser(world: World, browser: WebDriver, tmp_path: Path) -> None:
+    world.settings = world.settings.model_copy(
+        update={"alerts": AlertSettings(rules_dir=tmp_path), "api": ApiSettings(token=SecretStr(TOKEN))}
+    )
+    server = ApiServer(world.settings, world.engine)
+    try:
+        browser.get(server.url + "/")
+        _until(
+            browser, lambda d: d.find_element(By.ID, "live-status").text == "live", "live stream connected"
+        )
+
+        # Create a rule through the form (with the token).
+        browser.find_element(By.ID, "token").send_keys(TOKEN)
+        browser.find_element(By.ID, "save-token").click()
+        browser.find_element(By.CSS_SELECTOR, '.tabs button[data-tab="rules"]').click()
+        browser.find_element(By.ID, "rule-id").send_keys("ui-putin-quoted")
+        browser.find_element(By.ID, "rule-name").send_keys("Putin quoted (from the UI)")
+        Select(browser.find_element(By.ID, "rule-severity")).select_by_visible_text("high")
+        Select(browser.find_element(By.ID, "rule-condition")).select_by_value("quoted")
+        browser.find_element(By.ID, "rule-value").send_keys("Vladimir Putin")
+        browser.find_element(By.CSS_SELECTOR, "#rule-form button[type=submit]").click()
+        _until(
+            browser,
+            lambda d: d.find_elements(By.CSS_SELECTOR, '#rules li[data-id="ui-putin-quoted"]'),
+            "rule listed",
+        )
+        _shot(browser, "1-rule-created")
+
+        # Articles go through the real pipeline; the page is watching.
+        seed = {
+            "title": "Johnson and Putin discuss Ukraine",
+            "body": shared_file("seed-article.txt").read_text(),
+        }
+        hostile = {
+            "title": HOSTILE_TITLE,
+            "body": '<script>window.__xss=2</script> "We will not allow it," Vladimir Putin said on Tuesday.',
+            "source": "hostile.example",
+        }
+        world.produce([json.dumps({**seed, "source": "seed"}).encode(), json.dumps(hostile).encode()])
+        world.run_pipeline()
+        _until(
+            browser,
+            lambda d: len(d.find_elements(By.CSS_SELECTOR, "#live-articles li")) >= 2,
+            "live articles",
+        )
+        alert_item = '#alerts li.new[class*="sev-high"]'
+        _until(
+            browser,
+            lambda d: d.find_elements(By.CSS_SELECTOR, alert_item),
+            "new alert",
+        )
+        _shot(browser, "2-live-articles-and-alert")
+
+        # Hostile text stayed text: no element was created from it, no script ran.
+        titles = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#live-articles li .title")]
+        assert HOSTILE_TITLE in titles
+        assert not browser.find_elements(By.CSS_SELECTOR, "#live-articles img, #live-articles b, #alerts img")
+        assert browser.execute_script("return window.__xss === undefined")
+
+        # Acknowledge the seed's alert.
+        seed_alert = next(
+            e for e in browser.find_elements(By.CSS_SELECTOR, "#alerts li") if "Johnson and Putin" in e.text
+        )
+        seed_alert.find_element(By.CSS_SELECTOR, "button.ack").click()
+        _until(browser, lambda d: "acknowledged" in (seed_alert.get_attribute("class") or ""), "acknowledged")
+
+        # Search, with facets; open the seed article with its entities and quotes marked.
+        search_box = browser.find_element(By.ID, "q")
+        search_box.send_keys("Johnson Putin", Keys.ENTER)
+        _until(
+            browser, lambda d: "Johnson and Putin" in d.find_element(By.ID, "results").text, "search results"
+        )
+        assert browser.find_elements(By.CSS_SELECTOR, '#facets [data-facet="entities"] button')
+        _shot(browser, "3-search")
+        browser.find_element(By.CSS_SELECTOR, "#results li .title").click()
+        _until(
+            browser,
+            lambda d: d.find_element(By.ID, "article-title").text.startswith("Johnson"),
+            "article open",
+        )
+        marked = browser.find_elements(By.CSS_SELECTOR, "#article-body span.entity-PERSON")
+        assert {"Putin", "Boris Johnson"} & {m.text for m in marked}
+        assert browser.find_elements(By.CSS_SELECTOR, "#article-body span.quote")
+        assert "Boris Johnson" in browser.find_element(By.ID, "article-quotes").text
+        assert "Putin quoted (from the UI)" in browser.find_element(By.ID, "article-alerts").text
+        _shot(browser, "4-article")
+
+        # A trend chart for an entity.
+        browser.find_element(By.CSS_SELECTOR, '.tabs button[data-tab="trends"]').click()
+        browser.find_element(By.ID, "trend-entities").send_keys("Vladimir Putin", Keys.ENTER)
+        _until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#trend-chart polyline"), "trend chart")
+        _shot(browser, "5-trends")
+    finally:
+        server.close()
