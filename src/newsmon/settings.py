@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, PositiveFloat, PositiveInt, SecretStr
+from pydantic import BaseModel, Field, PositiveFloat, PositiveInt, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -204,6 +204,13 @@ class ApiSettings(BaseModel):
         description="Bearer token required by every write (set NEWSMON_API__TOKEN); no token: no writes.",
     )
     max_page_size: PositiveInt = 100
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        # An empty variable (e.g. compose's ${NEWSMON_API__TOKEN:-}) must not become an
+        # empty token that an empty Authorization header would match.
+        return None if value is None or str(value).strip() == "" else value
 
 
 class LocalServicesSettings(BaseModel):

@@ -53,3 +53,52 @@ def test_dockerfile_installs_the_mapped_packages() -> None:
     dockerfile = (REPO / "docker" / "Dockerfile").read_text()
     for folder in ("src", "pipelines", "connectors", "configs"):
         assert f"COPY {folder} ./{folder}" in dockerfile
+
+
+def test_kibana_saved_objects_are_imported_and_current() -> None:
+    from scripts.kibana_saved_objects import OUT, render
+
+    assert OUT.read_text() == render(), "run: .venv/bin/python scripts/kibana_saved_objects.py"
+    for compose, setup, target in (
+        (_load("docker-compose.yml"), "kibana-setup", "http://kibana:5601/api/saved_objects/_import"),
+        (_merged(), "dashboards-setup", "http://opensearch-dashboards:5601/api/saved_objects/_import"),
+    ):
+        spec = _active(compose)[setup]
+        assert any(arg.startswith(target) for arg in spec["command"])
+        assert "./docker/kibana:/kibana:ro" in spec["volumes"]
+
+
+def test_kibana_saved_objects_reference_real_objects_and_fields() -> None:
+    import json
+
+    objects = [json.loads(line) for line in (REPO / "docker/kibana/newsmon.ndjson").read_text().splitlines()]
+    ids = {(o["type"], o["id"]) for o in objects}
+    fields = {}
+    for index, template in (("newsmon-articles", "articles"), ("newsmon-alerts", "alerts")):
+        mapping = json.loads((REPO / f"configs/index-templates/{template}.json").read_text())
+        fields[index] = set(mapping["template"]["mappings"]["properties"])
+    dashboards = [o for o in objects if o["type"] == "dashboard"]
+    assert [d["attributes"]["title"] for d in dashboards] == ["newsmon desk"]
+    for obj in objects:
+        for reference in obj["references"]:
+            assert (reference["type"], reference["id"]) in ids, reference
+        if obj["type"] == "index-pattern":
+            assert obj["attributes"]["timeFieldName"] in fields[obj["id"]]
+        if obj["type"] == "visualization":
+            index = obj["references"][0]["id"]
+            for agg in json.loads(obj["attributes"]["visState"])["aggs"]:
+                if "field" in agg["params"]:
+                    assert agg["params"]["field"] in fields[index], (obj["id"], agg)
+    panels = json.loads(dashboards[0]["attributes"]["panelsJSON"])
+    assert {p["panelRefName"] for p in panels} == {r["name"] for r in dashboards[0]["references"]}
+
+
+def test_the_desk_runs_in_compose_and_an_empty_token_means_no_writes() -> None:
+    from pydantic import SecretStr
+
+    from newsmon.settings import ApiSettings
+
+    desk = _active(_load("docker-compose.yml"))["desk"]
+    assert desk["command"][:2] == ["newsmon", "serve"] and "8080:8080" in desk["ports"]
+    assert ApiSettings(token=SecretStr("")).token is None
+    assert ApiSettings(token="").token is None  # type: ignore[arg-type]

@@ -24,5 +24,5 @@ def require_write_token(
         raise HTTPException(403, "writes are disabled: set NEWSMON_API__TOKEN to enable them")
     expected = settings.api.token.get_secret_value().encode()
     given = (credentials.credentials if credentials else "").encode()
-    if not hmac.compare_digest(given, expected):
+    if not given or not hmac.compare_digest(given, expected):
         raise HTTPException(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
