@@ -99,6 +99,19 @@ def test_the_desk_in_a_real_browser(world: World, browser: WebDriver, tmp_path: 
             "rule listed",
         )
         _shot(browser, "1-rule-created")
+        # Edit it: the stored rule comes back as JSON; a bad change is refused with the problem.
+        browser.find_element(By.CSS_SELECTOR, '#rules li[data-id="ui-putin-quoted"] button.edit').click()
+        editor = browser.find_element(By.ID, "rule-json")
+        stored = json.loads(editor.get_attribute("value") or "{}")
+        assert stored["when"] == {"quoted": "Vladimir Putin"} and stored["severity"] == "high"
+        editor.clear()
+        editor.send_keys(json.dumps({**stored, "when": {"phrase": {"regex": "(unclosed"}}}))
+        browser.find_element(By.ID, "rule-submit").click()
+        _until(browser, lambda d: "bad regex" in d.find_element(By.ID, "rule-error").text, "problem shown")
+        editor.clear()
+        editor.send_keys(json.dumps({**stored, "name": "Putin quoted (from the UI)", "owner": "russia-desk"}))
+        browser.find_element(By.ID, "rule-submit").click()
+        _until(browser, lambda d: not d.find_element(By.ID, "rule-json").get_attribute("value"), "rule saved")
 
         # Articles go through the real pipeline; the page is watching.
         seed = {

@@ -273,7 +273,12 @@ async function loadRules() {
     ...data.rules.map((r) => {
       const item = el("li", { "data-id": r.id }, el("strong", {}, r.name || r.id), " ", el("span", { class: "muted" }, `${r.kind} · ${r.origin} · ${r.severity}${r.enabled ? "" : " · disabled"}`));
       if (r.origin === "api") {
-        item.append(" ", el("button", { type: "button", class: "secondary", onclick: () => switchRule(r.id, !r.enabled) }, r.enabled ? "Disable" : "Enable"));
+        item.append(
+          " ",
+          el("button", { type: "button", class: "secondary edit", onclick: () => editRule(r) }, "Edit"),
+          " ",
+          el("button", { type: "button", class: "secondary", onclick: () => switchRule(r.id, !r.enabled) }, r.enabled ? "Disable" : "Enable"),
+        );
       }
       return item;
     }),
@@ -290,17 +295,28 @@ async function switchRule(id, enabled) {
   }
 }
 
-async function createRule(event) {
+// Editing puts the stored rule, as JSON, in the form; saving replaces it (PUT).
+function editRule(rule) {
+  const { kind, origin, updated_at, ...stored } = rule;
+  state.editing = rule.id;
+  $("rule-json").value = JSON.stringify(stored, null, 2);
+  $("rule-json").dispatchEvent(new Event("input"));
+  $("rule-submit").textContent = "Save rule " + rule.id;
+}
+
+async function saveRule(event) {
   event.preventDefault();
   $("rule-error").textContent = "";
-  let rule;
   try {
     const raw = $("rule-json").value.trim();
-    rule = raw
+    const rule = raw
       ? JSON.parse(raw)
       : { id: $("rule-id").value.trim(), name: $("rule-name").value.trim(), severity: $("rule-severity").value, when: { [$("rule-condition").value]: $("rule-value").value.trim() } };
-    await api("api/rules", { method: "POST", body: JSON.stringify(rule) });
+    if (state.editing) await api("api/rules/" + encodeURIComponent(state.editing), { method: "PUT", body: JSON.stringify(rule) });
+    else await api("api/rules", { method: "POST", body: JSON.stringify(rule) });
+    state.editing = null;
     $("rule-form").reset();
+    $("rule-submit").textContent = "Create rule";
     await loadRules();
   } catch (error) {
     $("rule-error").textContent = error.message;
@@ -320,7 +336,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("search-form").addEventListener("submit", (event) => { event.preventDefault(); search().catch((e) => window.alert(e.message)); });
   $("more").addEventListener("click", () => search(true));
   $("trend-form").addEventListener("submit", (event) => showTrends(event).catch((e) => window.alert(e.message)));
-  $("rule-form").addEventListener("submit", createRule);
+  $("rule-form").addEventListener("submit", saveRule);
   for (const button of document.querySelectorAll(".tabs button")) button.addEventListener("click", () => showTab(button.dataset.tab));
   // The rule form's "required" fields do not apply when the JSON box is used.
   $("rule-json").addEventListener("input", () => { const json = !!$("rule-json").value.trim(); $("rule-id").required = !json; $("rule-value").required = !json; });
