@@ -4,13 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo serve test lint typecheck unit integration services-up down status clean
+.PHONY: setup demo serve test audit lock lint typecheck unit integration services-up down status clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	scripts/bootstrap-system.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev]' -c requirements.lock
 	touch $(STAMP)
 
 ## setup: install system packages if missing, then a virtualenv with newsmon and its tools
@@ -20,8 +20,8 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/newsmon demo
 
-## test: lint, type-check, then every test (starts the local services if needed)
-test: setup lint typecheck
+## test: lint, type-check, audit the dependencies, then every test (starts the local services if needed)
+test: setup lint typecheck audit
 	scripts/bootstrap-system.sh --test
 	$(BIN)/newsmon services up
 	$(BIN)/python -m pytest
@@ -29,6 +29,19 @@ test: setup lint typecheck
 ## serve: the desk (dashboard and API) on http://127.0.0.1:8080 (writes need NEWSMON_API__TOKEN)
 serve: setup
 	$(BIN)/newsmon serve
+
+## audit: pip-audit over requirements.lock (AUDIT_FLAGS=--strict where PyPI is reachable)
+audit: setup
+	$(BIN)/python scripts/audit.py $(AUDIT_FLAGS)
+
+## lock: re-pin requirements.lock from a fresh virtualenv after changing dependencies
+lock:
+	rm -rf build/lockvenv && $(PYTHON) -m venv build/lockvenv
+	build/lockvenv/bin/python -m pip install -q -e '.[dev]'
+	{ echo "# Every package newsmon installs, pinned (pip freeze of a fresh 'pip install -e .[dev]')."; \
+	  echo "# make setup installs with it as constraints; make audit checks it. Regenerate: make lock"; \
+	  build/lockvenv/bin/python -m pip freeze --exclude-editable | grep -v '^-e\|^newsmon'; } > requirements.lock
+	rm -rf build/lockvenv
 
 lint: setup
 	$(BIN)/ruff check .

@@ -5,14 +5,20 @@ under ``alerts.channels``. Each delivery retries with backoff (bounded: a few se
 then gives up: the alert goes to the dead-letter topic with stage ``deliver`` and the
 reason, and the pipeline goes on. (``index`` and ``kafka`` are handled by the sinks.)
 
-An alert already in the alerts index was delivered by an earlier bundle: the same article
-delivered again (a replay, a producer retry) sends nothing a second time.
+Each successful delivery leaves a record (alert id + channel) in the rule-state index; an
+alert delivered before (a replay after a crash, a producer retry) is not sent to that
+channel again. The record is written right after the delivery, so a crash between the two
+can repeat that one notification (at-least-once; receivers dedupe on the alert id), but
+never lose it. (Checking the alerts index instead would be wrong: the alerts sink may
+flush an alert before its delivery ran.)
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 import apache_beam as beam
 from apache_beam.metrics.metric import Metrics
@@ -30,11 +36,19 @@ SINK_CHANNELS = frozenset({"index", "kafka"})
 _LOG = logging.getLogger(__name__)
 
 
-def deliver_alert(alert: Alert, settings: AlertSettings) -> list[DeliveryResult]:
-    """Deliver one alert to every external channel its rule names (the pure core)."""
+def delivery_id(alert: Alert, reference: str) -> str:
+    """Id of the record that ``alert`` reached the channel ``reference``."""
+    return hashlib.sha256(f"delivered\n{alert.id}\n{reference}".encode()).hexdigest()[:32]
+
+
+def deliver_alert(
+    alert: Alert, settings: AlertSettings, sent_before: Callable[[str], bool] = lambda _: False
+) -> list[DeliveryResult]:
+    """Deliver one alert to every external channel its rule names that it has not reached
+    yet (the pure core)."""
     results = []
     for reference in alert.channels:
-        if reference in SINK_CHANNELS:
+        if reference in SINK_CHANNELS or sent_before(reference):
             continue
         kind, _, name = reference.partition(":")
         channel = settings.channels.get(name)
@@ -65,10 +79,30 @@ class _DeliverFn(beam.DoFn):
         if getattr(self, "_engine", None) is not None:
             self._engine.close()  # type: ignore[union-attr]
 
-    def _seen_before(self, alert: Alert) -> bool:
+    def _sent_before(self, alert: Alert, reference: str) -> bool:
         if self._engine is None or self._search is None:
             return False
-        return self._engine.get(self._search.alerts_index, alert.id) is not None
+        # A get by id is real-time: no refresh needed to see a record written just before.
+        index, record = self._search.rule_matches_index, delivery_id(alert, reference)
+        if self._engine.with_retries(lambda: self._engine.get(index, record)) is None:  # type: ignore[union-attr]
+            return False
+        self._repeats.inc()
+        return True
+
+    def _record(self, alert: Alert, reference: str) -> None:
+        if self._engine is None or self._search is None:
+            return
+        document = {
+            "kind": "delivery",
+            "rule_id": alert.rule_id,
+            "article_id": alert.article_id,
+            "event_time": datetime.now(UTC).isoformat(),
+            "keys": [alert.id, reference],
+        }
+        index, record = self._search.rule_matches_index, delivery_id(alert, reference)
+        self._engine.with_retries(
+            lambda: self._engine.index_document(index, record, document, refresh=False)  # type: ignore[union-attr]
+        )
 
     def process(self, alert: Alert) -> Iterator[TaggedOutput[str, DeadLetter]]:
         if not set(alert.channels) - SINK_CHANNELS:
@@ -76,12 +110,10 @@ class _DeliverFn(beam.DoFn):
         if alert.digest_minutes is not None:
             self._digested.inc()  # its rule's channels get it in the next digest
             return
-        if self._seen_before(alert):
-            self._repeats.inc()
-            return
-        for result in deliver_alert(alert, self._settings):
+        for result in deliver_alert(alert, self._settings, lambda ref: self._sent_before(alert, ref)):
             if result.ok:
                 self._delivered.inc()
+                self._record(alert, result.channel)
                 continue
             self._failed.inc()
             _LOG.warning(
@@ -93,7 +125,7 @@ class _DeliverFn(beam.DoFn):
 
 class DeliverAlerts(beam.PTransform[PCollection[Alert], DoOutputsTuple]):
     """Sends alerts to their rules' webhook, Slack and email channels; failures come out as
-    ``result.dead_letters``. With ``search``, alerts already indexed are not sent again."""
+    ``result.dead_letters``. With ``search``, a channel an alert reached before is skipped."""
 
     def __init__(self, settings: AlertSettings, search: SearchSettings | None = None) -> None:
         super().__init__()

@@ -11,13 +11,16 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
 from newsmon.services.manager import ServicesManager
 from newsmon.services.process import wait_until
+from newsmon.settings import AlertSettings
 from tests.helpers import real_article_lines
 from tests.integration.conftest import World
+from tests.integration.servers import Receiver
 
 REUTERS = "reuters21578/reuters21578.jsonl"
 
@@ -46,21 +49,46 @@ def _finish(process: subprocess.Popen[bytes], timeout: float) -> None:
     assert process.returncode == 0, log.read().decode(errors="replace")[-3000:]
 
 
-def test_sigkill_mid_stream_then_restart_indexes_every_article_once(world: World) -> None:
+def test_sigkill_mid_stream_then_restart_indexes_every_article_once(world: World, tmp_path: Path) -> None:
+    # Every English article raises an alert, indexed, on the alerts topic and sent to a webhook.
+    rule = "  - id: every-article\n    channels: [index, kafka, webhook:desk]\n    when: {language: en}\n"
+    (tmp_path / "rules.yaml").write_text("rules:\n" + rule)
+    receiver = Receiver([])
+    world.settings = world.settings.model_copy(update={"alerts": AlertSettings(rules_dir=tmp_path)})
+    world.extra_env = {
+        "NEWSMON_ALERTS__CHANNELS__DESK__TYPE": "webhook",
+        "NEWSMON_ALERTS__CHANNELS__DESK__URL": receiver.url,
+    }
     articles = real_article_lines(1500, REUTERS)
     world.produce(articles)
-    with pipeline_process(world) as first:
-        assert wait_until(lambda: world.count() >= 200, timeout=240, interval=0.5), (
-            "pipeline made no progress"
-        )
-        os.kill(first.pid, signal.SIGKILL)
-        first.wait(timeout=30)
-    partial = world.count()
-    assert 200 <= partial < 1500, "the kill should land mid-stream"
+    try:
+        with pipeline_process(world) as first:
+            assert wait_until(lambda: world.count() >= 200, timeout=240, interval=0.5), (
+                "pipeline made no progress"
+            )
+            os.kill(first.pid, signal.SIGKILL)
+            first.wait(timeout=30)
+        partial = world.count()
+        assert 200 <= partial < 1500, "the kill should land mid-stream"
 
-    with pipeline_process(world, idle_timeout=6) as second:
-        _finish(second, timeout=600)
+        with pipeline_process(world, idle_timeout=6) as second:
+            _finish(second, timeout=600)
+    finally:
+        receiver.close()
     assert world.count() == 1500
+
+    # Alerts: one per English article in the index, none lost on the topic or the webhook.
+    search = world.settings.search
+    world.engine.refresh(search.alerts_index)
+    english = world.engine.count(search.articles_index, {"term": {"language": "en"}})
+    alerts = world.engine.count(search.alerts_index)
+    assert alerts == english > 1000
+    on_topic = world.read_topic(world.settings.kafka.alerts_topic, expected=alerts, timeout=60)
+    assert len({m.key for m in on_topic}) == alerts  # type: ignore[attr-defined]
+    sent = [headers["X-Newsmon-Alert-Id"] for headers, _ in receiver.requests]
+    assert len(set(sent)) == alerts
+    # At-least-once delivery: only the bundle in flight at the kill may be sent twice.
+    assert len(sent) - alerts <= world.settings.pipeline.max_poll_records
 
 
 def test_search_engine_down_for_30_seconds_loses_nothing(world: World, services: object) -> None:
