@@ -3,7 +3,8 @@
 This module only wires stages; each stage lives in its own module.
 
     articles topic --ReadFromKafkaTopic--> KafkaRecord
-      --ParseArticles--> Article --EnrichArticles--> EnrichedArticle --WriteToSearchIndex--> index
+      --ParseArticles--> Article --MarkDuplicates--> Article (first copy, if a copy)
+      --EnrichArticles--> EnrichedArticle --WriteToSearchIndex--> index
             |                          |                                     |
        invalid input          a core raised on it                 refused by the engine
             +-------------------------+-------------WriteDeadLetters--> dead-letter topic
@@ -33,6 +34,7 @@ from newsmon.connectors.search import connect_search_engine
 from newsmon.connectors.search_sink import WriteToSearchIndex
 from newsmon.messages import DeadLetter
 from newsmon.pipelines.stages.alerts import MatchAlertRules
+from newsmon.pipelines.stages.dedup import MarkDuplicates
 from newsmon.pipelines.stages.deliver import DeliverAlerts
 from newsmon.pipelines.stages.enrich import EnrichArticles
 from newsmon.pipelines.stages.parse import ParseArticles
@@ -53,7 +55,10 @@ def build_pipeline(pipeline: beam.Pipeline, settings: Settings, idle_timeout_s: 
     )
     records = pipeline | "ReadArticles" >> ReadFromKafkaTopic(settings.kafka, read_options)
     parsed = records | "ParseArticles" >> ParseArticles()
-    enriched = parsed.articles | "EnrichArticles" >> EnrichArticles(settings.nlp)
+    articles = parsed.articles
+    if settings.dedup.enabled:
+        articles = articles | "MarkDuplicates" >> MarkDuplicates(settings.dedup, settings.search)
+    enriched = articles | "EnrichArticles" >> EnrichArticles(settings.nlp)
     indexed = enriched.enriched | "WriteToSearchIndex" >> WriteToSearchIndex(settings.search)
     # One dead-letter writer per producing stage, not a Flatten: the local runner may
     # run a Flatten as a separate stage after the source, which would let the source

@@ -72,6 +72,7 @@ def install_index_templates(engine: SearchEngine, settings: SearchSettings) -> l
         ("alerts", settings.alerts_index),
         ("rule-matches", settings.rule_matches_index),
         ("rules", settings.rules_index),
+        ("fingerprints", settings.fingerprints_index),
     ):
         body = load_index_template(template_name)
         # Exactly the configured name: a wildcard could overlap another newsmon index

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import (
@@ -39,6 +39,16 @@ MAX_ARTICLE_BYTES = 2 * 1024 * 1024
 _TRACKING_PARAM = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid)$", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class Duplicate(BaseModel):
+    """Set by the pipeline's duplicate check: this article repeats ``of``, the first copy
+    newsmon saw (``exact``: same normalised text; ``near``: a copy with edits)."""
+
+    model_config = ConfigDict(frozen=True)
+    of: str
+    kind: Literal["exact", "near"]
+    similarity: float = Field(ge=0, le=1)
 
 
 class Article(BaseModel):
@@ -65,6 +75,9 @@ class Article(BaseModel):
     ingested_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     language: str | None = Field(default=None, max_length=16)
     authors: list[str] = Field(default_factory=list, max_length=100)
+    duplicate: Duplicate | None = Field(
+        default=None, description="Set by the pipeline, never taken from the input (see dedup)."
+    )
 
     @field_validator("source_id", mode="before")
     @classmethod
@@ -200,6 +213,8 @@ def parse_article(raw: bytes) -> Article:
         raise InvalidArticleError(f"not JSON: {e.msg} at line {e.lineno} column {e.colno}") from e
     if not isinstance(payload, dict):
         raise InvalidArticleError(f"expected a JSON object, got {type(payload).__name__}")
+    # Untrusted input must not mark itself a copy (copies raise no alerts).
+    payload.pop("duplicate", None)
     try:
         return Article.model_validate(payload)
     except ValidationError as e:

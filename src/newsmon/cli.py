@@ -224,7 +224,7 @@ def enrich(
 
 @app.command("eval")
 def evaluate(
-    what: Annotated[str, typer.Argument(help="ner, quotes, topics, canonical or all")] = "all",
+    what: Annotated[str, typer.Argument(help="ner, quotes, topics, canonical, duplicates or all")] = "all",
     data: Annotated[Path, typer.Option(help="Folder of the real annotated data")] = Path("../shared/data"),
     baseline: Annotated[bool, typer.Option(help="Also run textacy's quote baseline")] = True,
 ) -> None:
@@ -237,6 +237,7 @@ def evaluate(
         "quotes": lambda: run.run_quotes(settings.nlp, data, baseline),
         "topics": lambda: run.run_topics(settings.nlp, data),
         "canonical": lambda: run.run_canonical(settings.nlp, data),
+        "duplicates": lambda: run.run_duplicates(settings.dedup.threshold, data),
     }
     if what != "all" and what not in jobs:
         raise NewsmonError(f"unknown evaluation {what!r}: choose from {', '.join(jobs)} or all")

@@ -116,6 +116,9 @@ class SearchSettings(BaseModel):
         description="State of windowed rules: rule matches and entity sightings.",
     )
     rules_index: str = Field(default="newsmon-rules", description="Rules managed through the API.")
+    fingerprints_index: str = Field(
+        default="newsmon-fingerprints", description="Article fingerprints for the duplicate check."
+    )
     bulk_max_docs: PositiveInt = 500
     bulk_max_bytes: PositiveInt = 5 * 1024 * 1024
     bulk_max_retries: PositiveInt = 8
@@ -194,6 +197,16 @@ class AlertSettings(BaseModel):
     )
 
 
+class DedupSettings(BaseModel):
+    """Exact and near-duplicate copies (syndicated wire stories), before the NLP."""
+
+    enabled: bool = True
+    threshold: float = Field(
+        default=0.7, ge=0.1, le=1.0, description="Share of the shorter text found in the longer (estimated)."
+    )
+    window_days: PositiveFloat = Field(default=7, description="How far apart in time copies may be.")
+
+
 class ApiSettings(BaseModel):
     """The HTTP API and dashboard (``newsmon serve``)."""
 
@@ -248,6 +261,7 @@ class Settings(BaseSettings):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     services: LocalServicesSettings = Field(default_factory=LocalServicesSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    dedup: DedupSettings = Field(default_factory=DedupSettings)
     sample_file: Path = Field(
         default=Path("../shared/data/provenance/provenance_articles.jsonl"),
         description=("Real articles fed by `newsmon demo` (not shipped: rights stay with the publishers)."),

@@ -56,6 +56,7 @@ class World:
             "NEWSMON_SEARCH__ALERTS_INDEX": s.alerts_index,
             "NEWSMON_SEARCH__RULE_MATCHES_INDEX": s.rule_matches_index,
             "NEWSMON_SEARCH__RULES_INDEX": s.rules_index,
+            "NEWSMON_SEARCH__FINGERPRINTS_INDEX": s.fingerprints_index,
             **(
                 {"NEWSMON_ALERTS__RULES_DIR": str(self.settings.alerts.rules_dir)}
                 if self.settings.alerts.rules_dir
@@ -159,6 +160,7 @@ def private_world(services: Settings) -> Iterator[World]:
                     "alerts_index": f"test-{uid}-alerts",
                     "rule_matches_index": f"test-{uid}-matches",
                     "rules_index": f"test-{uid}-rules",
+                    "fingerprints_index": f"test-{uid}-fingerprints",
                     "bulk_max_docs": 40,
                 }
             ),
@@ -175,6 +177,7 @@ def private_world(services: Settings) -> Iterator[World]:
             settings.search.alerts_index,
             settings.search.rule_matches_index,
             settings.search.rules_index,
+            settings.search.fingerprints_index,
         ):
             engine.delete_index(index)
             engine.delete_index_template(f"{index}-template")

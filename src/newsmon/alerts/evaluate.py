@@ -62,10 +62,13 @@ def alerts_for(
 ) -> list[Alert]:
     """Every alert one article raises, remembered in ``state`` (for windows and throttles).
 
-    An article whose event time is more than ``allowed_lateness`` before ``now`` (a
+    A copy of an earlier article (``article.duplicate``) raises none. An article whose
+    event time is more than ``allowed_lateness`` before ``now`` (a
     backlog, a backfill) still raises its per-article alerts but no longer counts for
     windowed rules: a burst of last week is not news.
     """
+    if item.article.duplicate is not None:
+        return []  # a copy of an article that already had its alerts
     at = event_time_of(item.article.published_at, item.article.ingested_at)
     too_late = allowed_lateness is not None and at < (now or datetime.now(UTC)) - allowed_lateness
     if index.has_first_seen_rules:

@@ -48,6 +48,7 @@ def article_filters(
     language: Annotated[str | None, Query(max_length=20)] = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    copies: bool = True,
 ) -> ArticleFilters:
     """The filters from the query string (repeat a parameter for "and")."""
     return ArticleFilters(
@@ -61,6 +62,7 @@ def article_filters(
         language=language,
         since=since,
         until=until,
+        copies=copies,
     )
 
 

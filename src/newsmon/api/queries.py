@@ -48,6 +48,7 @@ class ArticleFilters(BaseModel):
     language: str | None = Field(default=None, max_length=20)
     since: datetime | None = Field(default=None, description="Published at or after")
     until: datetime | None = Field(default=None, description="Published before")
+    copies: bool = Field(default=True, description="False: leave out copies of earlier articles")
 
 
 def _time_range(field: str, since: datetime | None, until: datetime | None) -> dict[str, Any]:
@@ -73,6 +74,8 @@ def filter_clauses(filters: ArticleFilters) -> list[dict[str, Any]]:
         clauses.extend({"term": {field: value}} for value in values)
     if filters.language:
         clauses.append({"term": {"language": filters.language.lower()}})
+    if not filters.copies:
+        clauses.append({"bool": {"must_not": {"exists": {"field": "duplicate.of"}}}})
     if filters.since is not None or filters.until is not None:
         clauses.append(_time_range("event_time", filters.since, filters.until))
     return clauses
@@ -135,6 +138,7 @@ SUMMARY_FIELDS = [
     "topic_labels",
     "countries",
     "regions",
+    "duplicate",
 ]
 
 

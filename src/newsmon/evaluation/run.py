@@ -102,3 +102,11 @@ def run_canonical(settings: NlpSettings, data: Path) -> str:
         Enricher.load(settings), data / "provenance" / "provenance_articles.jsonl"
     )
     return report(within, across, found)
+
+
+def run_duplicates(threshold: float, data: Path) -> str:
+    """Near-duplicate detection on both halves of the provenance corpus (tuned on dev)."""
+    from newsmon.evaluation.duplicates import report
+
+    path = data / "provenance" / "provenance_articles.jsonl"
+    return "\n\n".join(report(path, split, [threshold]) for split in ("dev", "test"))

@@ -65,9 +65,16 @@ class Enricher:
             yield from self._enrich_batch(pending)
 
     def _enrich_batch(self, batch: list[tuple[Article, str | None]]) -> Iterator[EnrichedArticle]:
-        english = [(a, lang) for a, lang in batch if lang == ENGLISH]
+        english = [(a, lang) for a, lang in batch if lang == ENGLISH and not _exact_copy(a)]
         docs = iter(self.nlp.pipe(a.body[: self.max_characters] for a, _ in english))
         for article, language in batch:
+            if _exact_copy(article):
+                assert article.duplicate is not None
+                skipped = f"exact copy of {article.duplicate.of}: NLP skipped"
+                yield EnrichedArticle(
+                    article=article, enrichment=Enrichment(language=language, skipped=skipped)
+                )
+                continue
             if language != ENGLISH:
                 yield EnrichedArticle(
                     article=article,
@@ -98,3 +105,8 @@ class Enricher:
             if len(article.body) <= self.max_characters
             else (f"body truncated to {self.max_characters} characters for NLP"),
         )
+
+
+def _exact_copy(article: Article) -> bool:
+    """Same normalised text as an article already enriched: the NLP would repeat itself."""
+    return article.duplicate is not None and article.duplicate.kind == "exact"

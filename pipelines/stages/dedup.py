@@ -1,0 +1,76 @@
+"""Stage: Articles -> Articles marked with their first copy, before the NLP.
+
+The pure core is :func:`newsmon.dedup.check.check_duplicate` over a fingerprint store
+(tests call it without Beam); in the pipeline the store is the search engine's
+fingerprints index, so a restart or another worker knows what was seen. Exact copies then
+skip the NLP; copies of both kinds are indexed with ``duplicate`` and raise no alerts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import apache_beam as beam
+from apache_beam.metrics.metric import Metrics
+from apache_beam.pvalue import PCollection
+
+from newsmon.alerts.evaluate import event_time_of
+from newsmon.article import Article
+from newsmon.connectors.search import SearchEngine, connect_search_engine
+from newsmon.dedup.check import check_duplicate
+from newsmon.dedup.fingerprint import fingerprint
+from newsmon.dedup.store import FingerprintStore, MemoryFingerprintStore, SearchFingerprintStore
+from newsmon.settings import DedupSettings, SearchSettings
+
+
+class _MarkDuplicatesFn(beam.DoFn):
+    def __init__(self, dedup: DedupSettings, search: SearchSettings | None) -> None:
+        self._dedup = dedup
+        self._search = search
+        self._exact = Metrics.counter("newsmon.dedup", "exact_copies")
+        self._near = Metrics.counter("newsmon.dedup", "near_copies")
+
+    def setup(self) -> None:
+        self._engine: SearchEngine | None = None
+        self._store: FingerprintStore = MemoryFingerprintStore(max_items=100_000)
+        if self._search is not None:
+            self._engine = connect_search_engine(self._search)
+            self._store = SearchFingerprintStore(self._engine, self._search.fingerprints_index)
+        self._window = timedelta(days=self._dedup.window_days)
+
+    def teardown(self) -> None:
+        if getattr(self, "_engine", None) is not None:
+            self._engine.close()  # type: ignore[union-attr]
+
+    def process(self, article: Article) -> Iterator[Article]:
+        at = event_time_of(article.published_at, article.ingested_at)
+        duplicate = check_duplicate(
+            fingerprint(article.id, at, article.body), self._store, self._window, self._dedup.threshold
+        )
+        if duplicate is None:
+            yield article
+            return
+        (self._exact if duplicate.kind == "exact" else self._near).inc()
+        yield article.model_copy(update={"duplicate": duplicate})
+
+
+class MarkDuplicates(beam.PTransform[PCollection[Article], PCollection[Article]]):
+    """Marks each article that repeats one seen within ``dedup.window_days`` (exact or near
+    copy) with ``duplicate`` (its first copy, kind, similarity).
+
+    Args:
+      dedup: threshold and window.
+      search: where fingerprints are kept (in memory without it).
+    """
+
+    def __init__(self, dedup: DedupSettings, search: SearchSettings | None = None) -> None:
+        super().__init__()
+        self._dedup = dedup
+        self._search = search
+
+    def expand(self, articles: PCollection[Article]) -> PCollection[Article]:
+        marked: PCollection[Article] = articles | "Check" >> beam.ParDo(
+            _MarkDuplicatesFn(self._dedup, self._search)
+        )
+        return marked

@@ -1,0 +1,133 @@
+"""Where fingerprints are remembered: the search engine's fingerprints index (survives
+restarts, shared by workers) with a memory overlay for what it cannot show yet, or memory
+alone (tests, the batch command)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from newsmon.connectors.search import SearchEngine
+from newsmon.dedup.fingerprint import Fingerprint
+
+_OVERLAY_SIZE = 20_000
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """A fingerprint and the first copy it was found to repeat (None: it is a first copy)."""
+
+    fingerprint: Fingerprint
+    original: str | None
+
+    @property
+    def first_copy(self) -> str:
+        return self.original or self.fingerprint.article_id
+
+
+class FingerprintStore(Protocol):
+    def get(self, article_id: str) -> Remembered | None: ...
+
+    def candidates(self, fp: Fingerprint, since: datetime, until: datetime) -> list[Remembered]:
+        """Other articles in [since, until] with the same text hash or a shared LSH band."""
+        ...
+
+    def add(self, remembered: Remembered) -> None: ...
+
+
+class MemoryFingerprintStore:
+    def __init__(self, max_items: int | None = None) -> None:
+        self._items: OrderedDict[str, Remembered] = OrderedDict()
+        self._by_key: dict[str, set[str]] = {}
+        self._max_items = max_items
+
+    def get(self, article_id: str) -> Remembered | None:
+        return self._items.get(article_id)
+
+    def candidates(self, fp: Fingerprint, since: datetime, until: datetime) -> list[Remembered]:
+        ids: set[str] = set()
+        for key in (fp.text_hash, *fp.bands):
+            ids |= self._by_key.get(key, set())
+        ids.discard(fp.article_id)
+        found = (self._items[i] for i in ids if i in self._items)
+        return [r for r in found if since <= r.fingerprint.event_time <= until]
+
+    def add(self, remembered: Remembered) -> None:
+        fp = remembered.fingerprint
+        self._items[fp.article_id] = remembered
+        for key in (fp.text_hash, *fp.bands):
+            self._by_key.setdefault(key, set()).add(fp.article_id)
+        while self._max_items is not None and len(self._items) > self._max_items:
+            _, old = self._items.popitem(last=False)
+            for key in (old.fingerprint.text_hash, *old.fingerprint.bands):
+                self._by_key.get(key, set()).discard(old.fingerprint.article_id)
+
+
+def _document(remembered: Remembered) -> dict[str, Any]:
+    fp = remembered.fingerprint
+    return {
+        "article_id": fp.article_id,
+        "event_time": fp.event_time.isoformat(),
+        "text_hash": fp.text_hash,
+        "bands": fp.bands,
+        "signature": list(fp.signature),
+        "size": fp.size,
+        "original": remembered.original,
+    }
+
+
+def _remembered(source: dict[str, Any]) -> Remembered:
+    fp = Fingerprint(
+        article_id=source["article_id"],
+        event_time=datetime.fromisoformat(source["event_time"]),
+        text_hash=source["text_hash"],
+        signature=tuple(source["signature"]),
+        size=int(source.get("size", 0)),
+    )
+    return Remembered(fp, source.get("original"))
+
+
+class SearchFingerprintStore:
+    """Fingerprints in the search engine's fingerprints index."""
+
+    def __init__(self, engine: SearchEngine, index: str) -> None:
+        self._engine = engine
+        self._index = index
+        self._overlay = MemoryFingerprintStore(max_items=_OVERLAY_SIZE)
+
+    def get(self, article_id: str) -> Remembered | None:
+        found = self._overlay.get(article_id)
+        if found is not None:
+            return found
+        source = self._engine.with_retries(lambda: self._engine.get(self._index, article_id))
+        return _remembered(source) if source is not None else None
+
+    def candidates(self, fp: Fingerprint, since: datetime, until: datetime) -> list[Remembered]:
+        body = {
+            "size": 50,
+            "query": {
+                "bool": {
+                    "filter": [
+                        {"range": {"event_time": {"gte": since.isoformat(), "lte": until.isoformat()}}}
+                    ],
+                    "should": [{"term": {"text_hash": fp.text_hash}}, {"terms": {"bands": fp.bands}}],
+                    "minimum_should_match": 1,
+                    "must_not": [{"term": {"article_id": fp.article_id}}],
+                }
+            },
+        }
+        response = self._engine.with_retries(lambda: self._engine.search(self._index, body))
+        found = {hit["_id"]: _remembered(hit["_source"]) for hit in response["hits"]["hits"]}
+        for remembered in self._overlay.candidates(fp, since, until):
+            found.setdefault(remembered.fingerprint.article_id, remembered)
+        return list(found.values())
+
+    def add(self, remembered: Remembered) -> None:
+        article_id = remembered.fingerprint.article_id
+        document = _document(remembered)
+        self._engine.with_retries(
+            lambda: self._engine.index_document(self._index, article_id, document, refresh=False)
+        )
+        self._overlay.add(remembered)

@@ -1,0 +1,67 @@
+"""Syndicated copies in the stream: real wire reprints are linked to their first copy,
+exact copies skip the NLP, copies raise no alerts, and the link survives a restart."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from newsmon.settings import AlertSettings
+from tests.helpers import shared_file
+from tests.integration.conftest import World
+
+RULES = "rules:\n  - id: trump\n    when: {entity: Donald Trump}\n"
+
+
+def _article(provenance_id: str, url: str) -> dict[str, str]:
+    for line in shared_file("provenance/provenance_articles.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        if row["id"] == provenance_id:
+            return {
+                "title": row["title"],
+                "body": row["text"],
+                "url": url,
+                "published_at": row["published_at"],
+            }
+    raise AssertionError(provenance_id)
+
+
+def _by_url(world: World) -> dict[str, dict[str, object]]:
+    index = world.settings.search.articles_index
+    world.engine.refresh(index)
+    hits = world.engine.search(index, {"query": {"match_all": {}}, "size": 50})["hits"]["hits"]
+    return {str(h["_source"]["url"]): h["_source"] for h in hits}
+
+
+def test_copies_are_linked_not_realerted_and_remembered_across_restarts(world: World, tmp_path: Path) -> None:
+    (tmp_path / "rules.yaml").write_text(RULES)
+    world.settings = world.settings.model_copy(update={"alerts": AlertSettings(rules_dir=tmp_path)})
+    cnn = _article("prov:helsinki:171", "https://cnn.example/trump-putin")
+    reprint = _article("prov:helsinki:582", "https://news4jax.example/trump-putin")
+    exact = {**cnn, "url": "https://mirror.example/trump-putin", "title": "Another headline"}
+    other = _article("prov:helsinki:6", "https://nytimes.example/golf")
+    world.produce([json.dumps(a).encode() for a in (cnn, other)], keys=[b"k", b"k"])
+    world.produce([json.dumps(a).encode() for a in (reprint, exact)], keys=[b"k", b"k"])
+    world.run_pipeline()
+
+    docs = _by_url(world)
+    first = docs[cnn["url"]]
+    assert first.get("duplicate") is None and docs[other["url"]].get("duplicate") is None
+    near = docs[reprint["url"]]["duplicate"]
+    assert near["of"] == first["id"] and near["kind"] == "near"  # type: ignore[index]
+    mirror = docs[exact["url"]]
+    assert mirror["duplicate"]["kind"] == "exact"  # type: ignore[index]
+    assert mirror["entities"] == [] and "exact copy" in str(mirror["skipped"])  # the NLP was skipped
+
+    alerts_index = world.settings.search.alerts_index
+    world.engine.refresh(alerts_index)
+    alerts = world.engine.search(alerts_index, {"query": {"match_all": {}}, "size": 50})["hits"]["hits"]
+    assert sorted(a["_source"]["article_id"] for a in alerts) == sorted(
+        [first["id"], docs[other["url"]]["id"]]
+    )
+
+    # A new run (a restart): another copy is still linked to the first one.
+    again = {**reprint, "url": "https://later.example/trump-putin"}
+    world.produce([json.dumps(again).encode()])
+    world.run_pipeline()
+    assert _by_url(world)[again["url"]]["duplicate"]["of"] == first["id"]  # type: ignore[index]

@@ -1,0 +1,79 @@
+"""The duplicate check on real wire copies from the provenance corpus."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from functools import cache
+
+from newsmon.article import Article, parse_article
+from newsmon.dedup.check import check_duplicate
+from newsmon.dedup.fingerprint import fingerprint, normalise, similarity
+from newsmon.dedup.store import MemoryFingerprintStore
+from tests.helpers import shared_file
+
+T0 = datetime(2018, 7, 15, 12, tzinfo=UTC)
+WEEK = timedelta(days=7)
+
+
+@cache
+def _provenance() -> dict[str, str]:
+    path = shared_file("provenance/provenance_articles.jsonl")
+    rows = (json.loads(line) for line in path.read_text().splitlines())
+    return {r["id"]: r["text"] for r in rows if r.get("text")}
+
+
+def _fp(article_id: str, text: str, hours: float = 0):  # type: ignore[no-untyped-def]
+    return fingerprint(article_id, T0 + timedelta(hours=hours), text)
+
+
+def test_normalising_keeps_words_only() -> None:
+    assert normalise("Trump’s  SUMMIT, in Helsinki — “today”!") == "trump s summit in helsinki today"
+
+
+def test_a_wire_copy_reprinted_with_edits_is_a_near_duplicate_of_the_first_copy() -> None:
+    cnn, reprint = _provenance()["prov:helsinki:171"], _provenance()["prov:helsinki:582"]
+    other_story = _provenance()["prov:helsinki:6"]
+    store = MemoryFingerprintStore()
+    assert check_duplicate(_fp("cnn", cnn), store, WEEK, 0.7) is None
+    assert check_duplicate(_fp("nyt", other_story, 1), store, WEEK, 0.7) is None
+    duplicate = check_duplicate(_fp("local", reprint, 2), store, WEEK, 0.7)
+    assert duplicate is not None and duplicate.of == "cnn" and duplicate.kind == "near"
+    assert 0.7 <= duplicate.similarity < 1
+    # Re-delivered: the same answer; the first copy stays a first copy.
+    assert check_duplicate(_fp("local", reprint, 2), store, WEEK, 0.7) == duplicate
+    assert check_duplicate(_fp("cnn", cnn), store, WEEK, 0.7) is None
+
+
+def test_exact_copies_and_chains_point_at_the_first_copy() -> None:
+    text = _provenance()["prov:helsinki:171"]
+    store = MemoryFingerprintStore()
+    check_duplicate(_fp("first", text), store, WEEK)
+    exact = check_duplicate(_fp("second", "  " + text.upper() + " "), store, WEEK)
+    assert exact is not None and (exact.of, exact.kind, exact.similarity) == ("first", "exact", 1.0)
+    edited = text.replace("President", "Mr.", 3) + " Editor's note: updated."
+    chained = check_duplicate(_fp("third", edited), store, WEEK)
+    assert chained is not None and chained.of == "first"
+
+
+def test_copies_far_apart_in_time_are_not_linked() -> None:
+    text = _provenance()["prov:helsinki:171"]
+    store = MemoryFingerprintStore()
+    check_duplicate(_fp("old", text), store, WEEK)
+    assert check_duplicate(_fp("years-later", text, hours=24 * 30), store, WEEK) is None
+
+
+def test_unrelated_articles_on_the_same_event_are_not_copies() -> None:
+    texts = list(_provenance().items())[:60]
+    fps = [_fp(i, t) for i, t in texts]
+    copies = [
+        (a.article_id, b.article_id) for a in fps for b in fps if a is not b and similarity(a, b) >= 0.7
+    ]
+    # Some of the first 60 are real reprints; most pairs are not.
+    assert len(copies) < len(fps) * (len(fps) - 1) * 0.05
+
+
+def test_input_cannot_mark_itself_a_copy() -> None:
+    raw = json.dumps({"body": "Text.", "duplicate": {"of": "x", "kind": "exact", "similarity": 1}})
+    assert parse_article(raw.encode()).duplicate is None
+    assert Article(body="Text.").duplicate is None
