@@ -4,7 +4,7 @@ This module only wires stages; each stage lives in its own module.
 
     articles topic --ReadFromKafkaTopic--> KafkaRecord
       --ParseArticles--> Article --MarkDuplicates--> Article (first copy, if a copy)
-      --EnrichArticles--> EnrichedArticle --WriteToSearchIndex--> index
+      --EnrichArticles--> EnrichedArticle --AssignStories--> (story id) --WriteToSearchIndex--> index
             |                          |                                     |
        invalid input          a core raised on it                 refused by the engine
             +-------------------------+-------------WriteDeadLetters--> dead-letter topic
@@ -38,6 +38,7 @@ from newsmon.pipelines.stages.dedup import MarkDuplicates
 from newsmon.pipelines.stages.deliver import DeliverAlerts
 from newsmon.pipelines.stages.enrich import EnrichArticles
 from newsmon.pipelines.stages.parse import ParseArticles
+from newsmon.pipelines.stages.stories import AssignStories
 from newsmon.settings import Settings
 
 _LOG = logging.getLogger(__name__)
@@ -59,14 +60,17 @@ def build_pipeline(pipeline: beam.Pipeline, settings: Settings, idle_timeout_s: 
     if settings.dedup.enabled:
         articles = articles | "MarkDuplicates" >> MarkDuplicates(settings.dedup, settings.search)
     enriched = articles | "EnrichArticles" >> EnrichArticles(settings.nlp)
-    indexed = enriched.enriched | "WriteToSearchIndex" >> WriteToSearchIndex(settings.search)
+    stories = enriched.enriched
+    if settings.dedup.enabled:
+        stories = stories | "AssignStories" >> AssignStories(settings.dedup, settings.search)
+    indexed = stories | "WriteToSearchIndex" >> WriteToSearchIndex(settings.search)
     # One dead-letter writer per producing stage, not a Flatten: the local runner may
     # run a Flatten as a separate stage after the source, which would let the source
     # commit offsets before the dead letters are written.
     parsed.dead_letters | "WriteParseDeadLetters" >> WriteDeadLetters(settings.kafka)
     enriched.dead_letters | "WriteEnrichDeadLetters" >> WriteDeadLetters(settings.kafka)
     if settings.alerts.enabled:
-        alerts = enriched.enriched | "MatchAlertRules" >> MatchAlertRules(
+        alerts = stories | "MatchAlertRules" >> MatchAlertRules(
             settings.alerts, settings.nlp, settings.search
         )
         alerts | "WriteAlertsToKafka" >> WriteAlertsToKafka(settings.kafka)

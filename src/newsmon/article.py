@@ -78,6 +78,9 @@ class Article(BaseModel):
     duplicate: Duplicate | None = Field(
         default=None, description="Set by the pipeline, never taken from the input (see dedup)."
     )
+    story_id: str | None = Field(
+        default=None, description="Set by the pipeline: the story (same event) the article belongs to."
+    )
 
     @field_validator("source_id", mode="before")
     @classmethod
@@ -215,6 +218,7 @@ def parse_article(raw: bytes) -> Article:
         raise InvalidArticleError(f"expected a JSON object, got {type(payload).__name__}")
     # Untrusted input must not mark itself a copy (copies raise no alerts).
     payload.pop("duplicate", None)
+    payload.pop("story_id", None)
     try:
         return Article.model_validate(payload)
     except ValidationError as e:

@@ -205,6 +205,9 @@ class DedupSettings(BaseModel):
         default=0.7, ge=0.1, le=1.0, description="Share of the shorter text found in the longer (estimated)."
     )
     window_days: PositiveFloat = Field(default=7, description="How far apart in time copies may be.")
+    story_window_hours: PositiveFloat = Field(
+        default=48, description="How far apart in time two articles of one story may be."
+    )
 
 
 class ApiSettings(BaseModel):

@@ -52,6 +52,9 @@ def test_copies_are_linked_not_realerted_and_remembered_across_restarts(world: W
     mirror = docs[exact["url"]]
     assert mirror["duplicate"]["kind"] == "exact"  # type: ignore[index]
     assert mirror["entities"] == [] and "exact copy" in str(mirror["skipped"])  # the NLP was skipped
+    # Copies belong to their first copy's story.
+    assert first["story_id"] == first["id"]
+    assert docs[reprint["url"]]["story_id"] == mirror["story_id"] == first["id"]
 
     alerts_index = world.settings.search.alerts_index
     world.engine.refresh(alerts_index)

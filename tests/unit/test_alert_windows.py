@@ -167,3 +167,16 @@ def test_articles_later_than_the_allowed_lateness_count_for_per_article_rules_on
     assert [[a.rule_id for a in alerts] for alerts in late] == [["any-nato"]] * 3
     fresh = [alerts_for(index, nato(n, 2 * 24 * 60 + n), state, timedelta(days=1), now) for n in range(3, 6)]
     assert [a.rule_id for alerts in fresh for a in alerts].count("nato-burst") == 1
+
+
+def test_throttle_per_story_allows_one_alert_per_story_and_interval() -> None:
+    rule = {"id": "nato-stories", "when": {"entity": "NATO"}, "throttle": {"minutes": 120, "per": "story"}}
+    index, state = rule_index(**rule), MemoryAlertState()
+    items = [nato(n, n) for n in range(4)]
+    stories = ["s1", "s1", "s2", "s1"]
+    items = [
+        i.model_copy(update={"article": i.article.model_copy(update={"story_id": s})})
+        for i, s in zip(items, stories, strict=True)
+    ]
+    alerts = run(index, state, items)
+    assert [(a.article_id, a.story_id) for a in alerts] == [(items[0].id, "s1"), (items[2].id, "s2")]

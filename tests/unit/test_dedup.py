@@ -77,3 +77,24 @@ def test_input_cannot_mark_itself_a_copy() -> None:
     raw = json.dumps({"body": "Text.", "duplicate": {"of": "x", "kind": "exact", "similarity": 1}})
     assert parse_article(raw.encode()).duplicate is None
     assert Article(body="Text.").duplicate is None
+
+
+def test_stories_group_articles_on_one_event_and_copies_join_their_first_copy() -> None:
+    from newsmon.dedup.stories import MemoryStoryStore, StoryFeatures, assign_story
+
+    def features(article_id: str, hours: float, keys: tuple[str, ...], words: str) -> StoryFeatures:
+        return StoryFeatures(article_id, T0 + timedelta(hours=hours), keys, frozenset(words.split()))
+
+    store, day = MemoryStoryStore(), timedelta(hours=48)
+    summit = ("gpe:helsinki", "person:putin", "person:trump")
+    first = features("a", 0, summit, "trump putin summit helsinki meeting monday")
+    assert assign_story(first, store, day) == "a"
+    same_event = features("b", 3, summit[1:], "putin trump helsinki summit begins")
+    assert assign_story(same_event, store, day) == "a"
+    other_event = features("c", 4, ("org:usda", "gpe:yemen"), "wheat flour bonus yemen")
+    assert assign_story(other_event, store, day) == "c"
+    too_late = features("d", 24 * 5, summit, "trump putin summit helsinki meeting")
+    assert assign_story(too_late, store, day) == "d"
+    copy = features("e", 5, (), "")
+    assert assign_story(copy, store, day, first_copy="b") == "a"
+    assert assign_story(same_event, store, day) == "a"  # re-delivered: same story

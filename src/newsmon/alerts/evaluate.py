@@ -23,9 +23,11 @@ def event_time_of(published_at: datetime | None, ingested_at: datetime) -> datet
 
 
 def throttle_key(rule: Rule, alert: Alert) -> str:
-    """What a throttle counts per: the rule, or the entities the alert is about."""
+    """What a throttle counts per: the rule, the entities the alert is about, or its story."""
     if rule.throttle is None or rule.throttle.per == "rule":
         return alert.key
+    if rule.throttle.per == "story":
+        return f"story:{alert.story_id or alert.article_id}"
     if alert.key:
         return alert.key
     named = sorted(m.partition(":")[2] for m in alert.matched if m.startswith(("entity:", "quoted:")))

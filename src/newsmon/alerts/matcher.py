@@ -43,6 +43,7 @@ class Alert(BaseModel):
     owner: str | None = None
     channels: list[str] = Field(default_factory=list)
     article_id: str
+    story_id: str | None = Field(default=None, description="The article's story (same event).")
     title: str
     source: str | None = None
     url: str | None = None
@@ -276,6 +277,7 @@ class RuleIndex:
                         owner=rule.owner,
                         channels=rule.channels,
                         article_id=article.id,
+                        story_id=article.story_id,
                         title=article.title,
                         source=article.source,
                         url=article.url,

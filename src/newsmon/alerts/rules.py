@@ -164,12 +164,12 @@ class FirstSeen(BaseModel):
 
 
 class Throttle(BaseModel):
-    """At most one alert per rule (``per: rule``) or per rule and entity (``per: entity``)
-    within ``minutes`` of event time."""
+    """At most one alert per rule (``per: rule``), per rule and entity (``per: entity``) or
+    per rule and story (``per: story``: articles on the same event) within ``minutes``."""
 
     model_config = ConfigDict(extra="forbid")
     minutes: float = Field(gt=0, le=30 * 24 * 60)
-    per: Literal["rule", "entity"] = "rule"
+    per: Literal["rule", "entity", "story"] = "rule"
 
 
 class Digest(BaseModel):

@@ -49,6 +49,7 @@ def article_filters(
     since: datetime | None = None,
     until: datetime | None = None,
     copies: bool = True,
+    story: Annotated[str | None, Query(max_length=600)] = None,
 ) -> ArticleFilters:
     """The filters from the query string (repeat a parameter for "and")."""
     return ArticleFilters(
@@ -63,6 +64,7 @@ def article_filters(
         since=since,
         until=until,
         copies=copies,
+        story=story,
     )
 
 

@@ -45,6 +45,7 @@ class ArticleFilters(BaseModel):
     region: list[str] = Field(default_factory=list, max_length=20)
     country: list[str] = Field(default_factory=list, max_length=20)
     source: list[str] = Field(default_factory=list, max_length=20)
+    story: str | None = Field(default=None, max_length=600, description="Articles of one story")
     language: str | None = Field(default=None, max_length=20)
     since: datetime | None = Field(default=None, description="Published at or after")
     until: datetime | None = Field(default=None, description="Published before")
@@ -74,6 +75,8 @@ def filter_clauses(filters: ArticleFilters) -> list[dict[str, Any]]:
         clauses.extend({"term": {field: value}} for value in values)
     if filters.language:
         clauses.append({"term": {"language": filters.language.lower()}})
+    if filters.story:
+        clauses.append({"term": {"story_id": filters.story}})
     if not filters.copies:
         clauses.append({"bool": {"must_not": {"exists": {"field": "duplicate.of"}}}})
     if filters.since is not None or filters.until is not None:
@@ -139,6 +142,7 @@ SUMMARY_FIELDS = [
     "countries",
     "regions",
     "duplicate",
+    "story_id",
 ]
 
 

@@ -1,0 +1,70 @@
+"""Stage: EnrichedArticles -> EnrichedArticles with their story id.
+
+The pure core is :func:`newsmon.dedup.stories.assign_story` over a story store (tests
+call it without Beam); in the pipeline the store is the search engine's fingerprints
+index, so stories continue across restarts and workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import apache_beam as beam
+from apache_beam.metrics.metric import Metrics
+from apache_beam.pvalue import PCollection
+
+from newsmon.alerts.evaluate import event_time_of
+from newsmon.connectors.search import SearchEngine, connect_search_engine
+from newsmon.dedup.stories import MemoryStoryStore, SearchStoryStore, StoryStore, assign_story, story_features
+from newsmon.nlp.models import EnrichedArticle
+from newsmon.settings import DedupSettings, SearchSettings
+
+
+class _AssignStoriesFn(beam.DoFn):
+    def __init__(self, dedup: DedupSettings, search: SearchSettings | None) -> None:
+        self._dedup = dedup
+        self._search = search
+        self._joined = Metrics.counter("newsmon.stories", "joined_a_story")
+
+    def setup(self) -> None:
+        self._engine: SearchEngine | None = None
+        self._store: StoryStore = MemoryStoryStore(max_items=100_000)
+        if self._search is not None:
+            self._engine = connect_search_engine(self._search)
+            self._store = SearchStoryStore(self._engine, self._search.fingerprints_index)
+        self._window = timedelta(hours=self._dedup.story_window_hours)
+
+    def teardown(self) -> None:
+        if getattr(self, "_engine", None) is not None:
+            self._engine.close()  # type: ignore[union-attr]
+
+    def process(self, item: EnrichedArticle) -> Iterator[EnrichedArticle]:
+        article = item.article
+        features = story_features(item, event_time_of(article.published_at, article.ingested_at))
+        first_copy = article.duplicate.of if article.duplicate else None
+        story = assign_story(features, self._store, self._window, first_copy)
+        if story != article.id:
+            self._joined.inc()
+        yield item.model_copy(update={"article": article.model_copy(update={"story_id": story})})
+
+
+class AssignStories(beam.PTransform[PCollection[EnrichedArticle], PCollection[EnrichedArticle]]):
+    """Sets ``article.story_id``: the story of an earlier article on the same event (shared
+    salient entities, overlapping headline and lead) within ``dedup.story_window_hours``,
+    the first copy's story for a copy, else the article's own id.
+
+    Args:
+      dedup: the story window.
+      search: where story features are kept (in memory without it).
+    """
+
+    def __init__(self, dedup: DedupSettings, search: SearchSettings | None = None) -> None:
+        super().__init__()
+        self._dedup = dedup
+        self._search = search
+
+    def expand(self, items: PCollection[EnrichedArticle]) -> PCollection[EnrichedArticle]:
+        fn = _AssignStoriesFn(self._dedup, self._search)
+        assigned: PCollection[EnrichedArticle] = items | "Assign" >> beam.ParDo(fn)
+        return assigned
