@@ -1,12 +1,15 @@
-"""Files of articles: feed them into Kafka (``newsmon ingest``) or enrich them offline
-(``newsmon enrich``)."""
+"""Files of articles: feed them into Kafka (``newsmon ingest``, ``newsmon replay`` for
+JSONL or CSV archives at a chosen rate) or enrich them offline (``newsmon enrich``)."""
 
 from __future__ import annotations
 
+import csv
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from kafka import KafkaProducer
 
@@ -14,6 +17,8 @@ from newsmon.article import Article, parse_article
 from newsmon.connectors.kafka import IngestReport
 from newsmon.exceptions import InvalidArticleError, NewsmonError
 from newsmon.settings import NlpSettings
+
+T = TypeVar("T")
 
 
 def read_lines(path: Path, limit: int | None = None) -> Iterator[bytes]:
@@ -27,6 +32,40 @@ def read_lines(path: Path, limit: int | None = None) -> Iterator[bytes]:
             if stripped:
                 count += 1
                 yield stripped
+
+
+def read_csv(
+    path: Path, columns: list[str] | None = None, delimiter: str = ",", quotechar: str = '"'
+) -> Iterator[bytes]:
+    """Rows of a CSV archive as JSON articles: ``columns`` names the fields in order (a
+    ``text`` or ``body`` column is the body); without it the first row is the header."""
+    csv.field_size_limit(64 * 1024 * 1024)
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter, quotechar=quotechar)
+        names = columns or next(reader, [])
+        for row in reader:
+            if row:
+                yield json.dumps(dict(zip(names, row, strict=False)), ensure_ascii=False).encode("utf-8")
+
+
+def paced(
+    items: Iterable[T],
+    rate: float | None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[T]:
+    """``items`` at most ``rate`` per second (all at once when None), on a fixed schedule so
+    that slow sends do not lower the average rate."""
+    if rate is None:
+        yield from items
+        return
+    start = clock()
+    for n, item in enumerate(items):
+        due = start + n / rate
+        wait = due - clock()
+        if wait > 0:
+            sleep(wait)  # pacing a replay, not waiting for a condition
+        yield item
 
 
 def ingest_lines(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
@@ -107,3 +109,23 @@ def consumer_lag(settings: KafkaSettings, topic: str | None = None, group: str |
         return lag
     finally:
         consumer.close()
+
+
+def article_sender(producer: KafkaProducer, topic: str) -> Callable[[dict[str, Any]], str | None]:
+    """A function that produces one article (a dict), keyed by its id, and returns the id
+    once Kafka acknowledged it. An invalid article is produced too, without a key: the
+    pipeline dead-letters it with the reason."""
+    from newsmon.article import parse_article
+    from newsmon.exceptions import InvalidArticleError
+
+    def send(article: dict[str, Any]) -> str | None:
+        raw = json.dumps(article, ensure_ascii=False, default=str).encode("utf-8")
+        try:
+            article_id: str | None = parse_article(raw).id
+        except InvalidArticleError:
+            article_id = None
+        key = article_id.encode("ascii") if article_id else None
+        producer.send(topic, key=key, value=raw).get(timeout=60)
+        return article_id
+
+    return send

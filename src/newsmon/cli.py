@@ -20,6 +20,8 @@ services_app = typer.Typer(help="Local Kafka and search engine (no Docker needed
 app.add_typer(services_app, name="services")
 alerts_app = typer.Typer(help="Alert rules and digests.", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")
+feeds_app = typer.Typer(help="RSS/Atom feeds into Kafka.", no_args_is_help=True)
+app.add_typer(feeds_app, name="feeds")
 
 
 def _settings() -> Settings:
@@ -113,6 +115,51 @@ def ingest(
     )
 
 
+@app.command()
+def replay(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSONL or CSV archive")],
+    rate: Annotated[
+        float | None, typer.Option(help="Articles per second (default: as fast as possible)")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="Send at most this many")] = None,
+    csv_columns: Annotated[
+        str | None, typer.Option(help="CSV field names in order, e.g. label,body (default: header row)")
+    ] = None,
+    delimiter: Annotated[str, typer.Option(help="CSV delimiter")] = ",",
+    quotechar: Annotated[str, typer.Option(help="CSV quote character")] = '"',
+) -> None:
+    """Replay an archive into the articles topic at a chosen rate, for backfills and load tests."""
+    import itertools
+    import time
+    from collections.abc import Iterable
+
+    from tqdm import tqdm
+
+    from newsmon.connectors.file_ingest import ingest_lines, paced, read_csv, read_lines
+    from newsmon.connectors.kafka import make_producer
+
+    settings = _settings()
+    records: Iterable[bytes]
+    if file.suffix.lower() == ".csv":
+        columns = csv_columns.split(",") if csv_columns else None
+        records = itertools.islice(read_csv(file, columns, delimiter, quotechar), limit)
+    else:
+        records = read_lines(file, limit)
+    producer = make_producer(settings.kafka)
+    started = time.monotonic()
+    try:
+        with tqdm(total=limit, unit="article", desc="replay", file=sys.stderr) as bar:
+            report = ingest_lines(paced(records, rate), producer, settings.kafka.articles_topic, bar.update)
+    finally:
+        producer.close()
+    elapsed = time.monotonic() - started
+    per_second = report.produced / max(elapsed, 1e-9)
+    typer.echo(
+        f"replayed {report.produced} articles in {elapsed:.1f} s ({per_second:.1f}/s) to "
+        f"{settings.kafka.articles_topic}; {report.invalid} invalid (the pipeline will dead-letter them)"
+    )
+
+
 def _ingest(settings: Settings, file: Path, limit: int | None, topic: str | None) -> IngestReport:
     from tqdm import tqdm
 
@@ -195,6 +242,45 @@ def alerts_digest() -> None:
     for result in DigestSender(settings, engine).send_due(rules):
         typer.echo(f"{result.channel}: {'sent' if result.ok else 'FAILED ' + str(result.error)}")
     engine.close()
+
+
+@feeds_app.command("run")
+def feeds_run(
+    once: Annotated[bool, typer.Option(help="Poll every feed once, then stop")] = False,
+) -> None:
+    """Poll the feeds of configs/feeds.yaml (feeds.file) into the articles topic."""
+    import signal
+    import threading
+
+    from newsmon.connectors.feeds import FeedPoller, FeedStateFile, load_feeds
+    from newsmon.connectors.kafka import article_sender, make_producer
+    from newsmon.settings import packaged_config_dir
+
+    _configure_logging()
+    settings = _settings()
+    feeds = load_feeds(settings.feeds.file or packaged_config_dir() / "feeds.yaml")
+    if not feeds:
+        raise NewsmonError(
+            "no feeds configured: add some to configs/feeds.yaml or point NEWSMON_FEEDS__FILE at yours"
+        )
+    producer = make_producer(settings.kafka)
+    send = article_sender(producer, settings.kafka.articles_topic)
+    poller = FeedPoller(feeds, FeedStateFile(settings.feeds.state_file), send, settings.feeds.timeout_s)
+    try:
+        if once:
+            for report in (poller.poll(feed) for feed in feeds):
+                typer.echo(
+                    f"{report.url}: {report.new} new" + (f", error: {report.error}" if report.error else "")
+                )
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            poller.run(stop)
+        except KeyboardInterrupt:
+            stop.set()
+    finally:
+        producer.close()
 
 
 @app.command()

@@ -210,6 +210,14 @@ class DedupSettings(BaseModel):
     )
 
 
+class FeedSettings(BaseModel):
+    """RSS/Atom feeds polled into Kafka (``newsmon feeds run``)."""
+
+    file: Path | None = Field(default=None, description="Feeds YAML; default configs/feeds.yaml")
+    state_file: Path = Field(default=Path(".state/feeds.json"), description="ETags, seen items, backoff.")
+    timeout_s: PositiveFloat = 15.0
+
+
 class ApiSettings(BaseModel):
     """The HTTP API and dashboard (``newsmon serve``)."""
 
@@ -265,6 +273,7 @@ class Settings(BaseSettings):
     services: LocalServicesSettings = Field(default_factory=LocalServicesSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     dedup: DedupSettings = Field(default_factory=DedupSettings)
+    feeds: FeedSettings = Field(default_factory=FeedSettings)
     sample_file: Path = Field(
         default=Path("../shared/data/provenance/provenance_articles.jsonl"),
         description=("Real articles fed by `newsmon demo` (not shipped: rights stay with the publishers)."),

@@ -6,7 +6,9 @@ The OpenAPI schema is at ``/openapi.json`` and browsable at ``/docs``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from newsmon.alerts.store import RuleConflictError, RuleNotFoundError, RuleStore
-from newsmon.api import alerts, articles, live, rules
+from newsmon.api import alerts, articles, ingest, live, rules
 from newsmon.connectors.search import SearchEngine, connect_search_engine
 from newsmon.settings import Settings
 
@@ -32,12 +34,21 @@ def _problem(error: dict[str, Any]) -> str:
     return f"{where or 'body'}: {error.get('msg', 'invalid')}"
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    producer = getattr(app.state, "producer", None)
+    if producer is not None:  # made by the push endpoint on first use
+        producer.close()
+
+
 def create_app(settings: Settings, engine: SearchEngine | None = None) -> FastAPI:
     """The API over the configured search engine (connected here unless given)."""
     app = FastAPI(
         title="newsmon",
         summary="Streaming news monitoring: rules, alerts and enriched articles.",
         version="0.1.0",
+        lifespan=_lifespan,
     )
     engine = engine or connect_search_engine(settings.search)
     app.state.settings = settings
@@ -71,5 +82,6 @@ def create_app(settings: Settings, engine: SearchEngine | None = None) -> FastAP
     app.include_router(alerts.router)
     app.include_router(live.router)
     app.include_router(rules.router)
+    app.include_router(ingest.router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="dashboard")
     return app
