@@ -98,3 +98,28 @@ def test_stories_group_articles_on_one_event_and_copies_join_their_first_copy() 
     copy = features("e", 5, (), "")
     assert assign_story(copy, store, day, first_copy="b") == "a"
     assert assign_story(same_event, store, day) == "a"  # re-delivered: same story
+
+
+def test_real_articles_on_one_event_share_a_story_and_others_do_not(enricher) -> None:  # type: ignore[no-untyped-def]
+    from newsmon.dedup.stories import MemoryStoryStore, assign_story, story_features
+
+    rows = {
+        r["id"]: r
+        for r in (
+            json.loads(x)
+            for x in shared_file("provenance/provenance_articles.jsonl").read_text().splitlines()
+        )
+    }
+    same_event = [rows["prov:helsinki:428"], rows["prov:helsinki:1069"]]  # calls to cancel the summit
+    reuters = json.loads(shared_file("reuters21578/reuters21578.jsonl").read_text().splitlines()[0])
+    articles = [Article(title=r["title"], body=r["text"], published_at=r["published_at"]) for r in same_event]
+    articles.append(
+        Article(title=reuters["title"], body=reuters["text"], published_at=same_event[0]["published_at"])
+    )
+    store = MemoryStoryStore()
+    stories = [
+        assign_story(story_features(item, item.article.published_at or T0), store, timedelta(hours=48))
+        for item in enricher.enrich_many(articles)
+    ]
+    assert stories[1] == stories[0] == articles[0].id
+    assert stories[2] == articles[2].id
