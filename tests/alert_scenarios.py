@@ -49,4 +49,7 @@ def rule_index(**rule: Any) -> RuleIndex:
 
 
 def run(index: RuleIndex, state: AlertState, items: list[EnrichedArticle]) -> list[Alert]:
-    return [alert for item in items for alert in alerts_for(index, item, state)]
+    """The alerts of ``items`` processed as one bundle (state written at its end)."""
+    alerts = [alert for item in items for alert in alerts_for(index, item, state)]
+    state.flush()
+    return alerts

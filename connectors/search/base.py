@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
@@ -18,6 +19,8 @@ from newsmon.connectors.search.bulk import (
     index_chunk,
 )
 from newsmon.settings import SearchSettings
+
+_LOG = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -145,3 +148,27 @@ class SearchEngine(ABC):
         ):
             report.merge(index_chunk(chunk, self._send_bulk, self._policy, self._sleep))
         return report
+
+
+class WriteBuffer:
+    """Small state writes gathered and sent as one bulk request (``flush``, called from a
+    DoFn's ``finish_bundle``: before the bundle's offsets are committed, so a crash
+    loses nothing that a replay would not write again)."""
+
+    def __init__(self, engine: SearchEngine, index: str) -> None:
+        self._engine = engine
+        self._index = index
+        self._pending: list[IndexAction] = []
+
+    def add(self, doc_id: str, document: dict[str, Any]) -> None:
+        self._pending.append(IndexAction(doc_id, document))
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        report = self._engine.bulk_index(self._index, pending)
+        for failure in report.failed:
+            _LOG.warning(
+                "state write refused index=%s id=%s error=%s", self._index, failure.doc_id, failure.error
+            )

@@ -21,33 +21,31 @@ from newsmon.alerts.matcher import Alert, RuleIndex
 from newsmon.alerts.rules import Rule, RuleError, load_rules
 from newsmon.alerts.state import AlertState, MemoryAlertState, SearchAlertState
 from newsmon.alerts.store import RuleStore, rules_fingerprint
-from newsmon.connectors.search import SearchEngine, connect_search_engine
 from newsmon.nlp.knowledge import KnowledgeBase
 from newsmon.nlp.models import EnrichedArticle
+from newsmon.pipelines.stages.engine_fn import SearchEngineDoFn
 from newsmon.settings import AlertSettings, NlpSettings, SearchSettings
 
 _LOG = logging.getLogger(__name__)
 
 
-class _MatchRulesFn(beam.DoFn):
+class _MatchRulesFn(SearchEngineDoFn):
     def __init__(self, alerts: AlertSettings, nlp: NlpSettings, search: SearchSettings | None) -> None:
+        super().__init__(search)
         self._alerts = alerts
         self._nlp = nlp
-        self._search = search
         self._matched = Metrics.counter("newsmon.alerts", "alerts_matched")
 
     def setup(self) -> None:
+        super().setup()
         self._kb = KnowledgeBase.load(self._nlp.entities_file)
-        self._engine: SearchEngine | None = None
         self._rule_store: RuleStore | None = None
         self._state: AlertState = MemoryAlertState()
-        if self._search is not None:
+        if self.engine is not None and self._search is not None:
             # Windowed-rule state lives in the search engine: it survives restarts.
-            self._engine = connect_search_engine(self._search)
-            self._state = SearchAlertState(
-                self._engine, self._search.rule_matches_index, self._search.alerts_index
-            )
-            self._rule_store = RuleStore(self._engine, self._search.rules_index, self._alerts)
+            search = self._search
+            self._state = SearchAlertState(self.engine, search.rule_matches_index, search.alerts_index)
+            self._rule_store = RuleStore(self.engine, search.rules_index, self._alerts)
         minutes = self._alerts.allowed_lateness_minutes
         self._lateness = timedelta(minutes=minutes) if minutes is not None else None
         self._fingerprint = ""
@@ -78,9 +76,8 @@ class _MatchRulesFn(beam.DoFn):
         self._fingerprint = fingerprint
         _LOG.info("alert rules loaded enabled=%d refused=%d", len(self._index.rules), len(errors))
 
-    def teardown(self) -> None:
-        if getattr(self, "_engine", None) is not None:
-            self._engine.close()  # type: ignore[union-attr]
+    def finish_bundle(self) -> None:
+        self._state.flush()
 
     def process(self, item: EnrichedArticle) -> Iterator[Alert]:
         if time.monotonic() >= self._next_reload:

@@ -17,31 +17,29 @@ from apache_beam.pvalue import PCollection
 
 from newsmon.alerts.evaluate import event_time_of
 from newsmon.article import Article
-from newsmon.connectors.search import SearchEngine, connect_search_engine
 from newsmon.dedup.check import check_duplicate
 from newsmon.dedup.fingerprint import fingerprint
 from newsmon.dedup.store import FingerprintStore, MemoryFingerprintStore, SearchFingerprintStore
+from newsmon.pipelines.stages.engine_fn import SearchEngineDoFn
 from newsmon.settings import DedupSettings, SearchSettings
 
 
-class _MarkDuplicatesFn(beam.DoFn):
+class _MarkDuplicatesFn(SearchEngineDoFn):
     def __init__(self, dedup: DedupSettings, search: SearchSettings | None) -> None:
+        super().__init__(search)
         self._dedup = dedup
-        self._search = search
         self._exact = Metrics.counter("newsmon.dedup", "exact_copies")
         self._near = Metrics.counter("newsmon.dedup", "near_copies")
 
     def setup(self) -> None:
-        self._engine: SearchEngine | None = None
+        super().setup()
         self._store: FingerprintStore = MemoryFingerprintStore(max_items=100_000)
-        if self._search is not None:
-            self._engine = connect_search_engine(self._search)
-            self._store = SearchFingerprintStore(self._engine, self._search.fingerprints_index)
+        if self.engine is not None and self._search is not None:
+            self._store = SearchFingerprintStore(self.engine, self._search.fingerprints_index)
         self._window = timedelta(days=self._dedup.window_days)
 
-    def teardown(self) -> None:
-        if getattr(self, "_engine", None) is not None:
-            self._engine.close()  # type: ignore[union-attr]
+    def finish_bundle(self) -> None:
+        self._store.flush()
 
     def process(self, article: Article) -> Iterator[Article]:
         at = event_time_of(article.published_at, article.ingested_at)

@@ -5,12 +5,13 @@ under ``alerts.channels``. Each delivery retries with backoff (bounded: a few se
 then gives up: the alert goes to the dead-letter topic with stage ``deliver`` and the
 reason, and the pipeline goes on. (``index`` and ``kafka`` are handled by the sinks.)
 
-Each successful delivery leaves a record (alert id + channel) in the rule-state index; an
-alert delivered before (a replay after a crash, a producer retry) is not sent to that
-channel again. The record is written right after the delivery, so a crash between the two
-can repeat that one notification (at-least-once; receivers dedupe on the alert id), but
-never lose it. (Checking the alerts index instead would be wrong: the alerts sink may
-flush an alert before its delivery ran.)
+Each successful delivery leaves a record (alert id + channel) in the rule-state index,
+written at the end of the bundle (before its offsets are committed); an alert delivered
+before (a replay after a crash, a producer retry) is not sent to that channel again. A
+crash between a delivery and the end of its bundle can repeat that notification
+(at-least-once; receivers dedupe on the alert id), but never lose it. (Checking the
+alerts index instead would be wrong: the alerts sink may flush an alert before its
+delivery ran.)
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 
 from newsmon.alerts.matcher import Alert
 from newsmon.connectors.notify import DeliveryResult, deliver
-from newsmon.connectors.search import SearchEngine, connect_search_engine
+from newsmon.connectors.search import WriteBuffer
 from newsmon.messages import DeadLetter
+from newsmon.pipelines.stages.engine_fn import SearchEngineDoFn
 from newsmon.settings import AlertSettings, SearchSettings
 
 STAGE = "deliver"
@@ -61,48 +63,54 @@ def deliver_alert(
     return results
 
 
-class _DeliverFn(beam.DoFn):
+class _DeliverFn(SearchEngineDoFn):
     def __init__(self, settings: AlertSettings, search: SearchSettings | None = None) -> None:
+        super().__init__(search)
         self._settings = settings
-        self._search = search
         self._delivered = Metrics.counter("newsmon.deliver", "alerts_delivered")
         self._failed = Metrics.counter("newsmon.deliver", "deliveries_failed")
         self._repeats = Metrics.counter("newsmon.deliver", "repeats_skipped")
         self._digested = Metrics.counter("newsmon.deliver", "left_for_digest")
 
     def setup(self) -> None:
-        self._engine: SearchEngine | None = None
-        if self._search is not None:
-            self._engine = connect_search_engine(self._search)
+        super().setup()
+        self._records: WriteBuffer | None = None
+        if self.engine is not None and self._search is not None:
+            self._records = WriteBuffer(self.engine, self._search.rule_matches_index)
+        self._sent: set[str] = set()  # delivery records not yet flushed
 
-    def teardown(self) -> None:
-        if getattr(self, "_engine", None) is not None:
-            self._engine.close()  # type: ignore[union-attr]
+    def finish_bundle(self) -> None:
+        if self._records is not None:
+            self._records.flush()
+        self._sent.clear()
 
     def _sent_before(self, alert: Alert, reference: str) -> bool:
-        if self._engine is None or self._search is None:
+        record = delivery_id(alert, reference)
+        if record in self._sent:
+            return True
+        if self.engine is None or self._search is None:
             return False
-        # A get by id is real-time: no refresh needed to see a record written just before.
-        index, record = self._search.rule_matches_index, delivery_id(alert, reference)
-        if self._engine.with_retries(lambda: self._engine.get(index, record)) is None:  # type: ignore[union-attr]
+        # A get by id is real-time: a record flushed by an earlier bundle is seen at once.
+        engine, index = self.engine, self._search.rule_matches_index
+        if engine.with_retries(lambda: engine.get(index, record)) is None:
             return False
         self._repeats.inc()
         return True
 
     def _record(self, alert: Alert, reference: str) -> None:
-        if self._engine is None or self._search is None:
-            return
-        document = {
-            "kind": "delivery",
-            "rule_id": alert.rule_id,
-            "article_id": alert.article_id,
-            "event_time": datetime.now(UTC).isoformat(),
-            "keys": [alert.id, reference],
-        }
-        index, record = self._search.rule_matches_index, delivery_id(alert, reference)
-        self._engine.with_retries(
-            lambda: self._engine.index_document(index, record, document, refresh=False)  # type: ignore[union-attr]
-        )
+        record = delivery_id(alert, reference)
+        self._sent.add(record)
+        if self._records is not None:
+            self._records.add(
+                record,
+                {
+                    "kind": "delivery",
+                    "rule_id": alert.rule_id,
+                    "article_id": alert.article_id,
+                    "event_time": datetime.now(UTC).isoformat(),
+                    "keys": [alert.id, reference],
+                },
+            )
 
     def process(self, alert: Alert) -> Iterator[TaggedOutput[str, DeadLetter]]:
         if not set(alert.channels) - SINK_CHANNELS:

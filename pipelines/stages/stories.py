@@ -15,29 +15,27 @@ from apache_beam.metrics.metric import Metrics
 from apache_beam.pvalue import PCollection
 
 from newsmon.alerts.evaluate import event_time_of
-from newsmon.connectors.search import SearchEngine, connect_search_engine
 from newsmon.dedup.stories import MemoryStoryStore, SearchStoryStore, StoryStore, assign_story, story_features
 from newsmon.nlp.models import EnrichedArticle
+from newsmon.pipelines.stages.engine_fn import SearchEngineDoFn
 from newsmon.settings import DedupSettings, SearchSettings
 
 
-class _AssignStoriesFn(beam.DoFn):
+class _AssignStoriesFn(SearchEngineDoFn):
     def __init__(self, dedup: DedupSettings, search: SearchSettings | None) -> None:
+        super().__init__(search)
         self._dedup = dedup
-        self._search = search
         self._joined = Metrics.counter("newsmon.stories", "joined_a_story")
 
     def setup(self) -> None:
-        self._engine: SearchEngine | None = None
+        super().setup()
         self._store: StoryStore = MemoryStoryStore(max_items=100_000)
-        if self._search is not None:
-            self._engine = connect_search_engine(self._search)
-            self._store = SearchStoryStore(self._engine, self._search.fingerprints_index)
+        if self.engine is not None and self._search is not None:
+            self._store = SearchStoryStore(self.engine, self._search.fingerprints_index)
         self._window = timedelta(hours=self._dedup.story_window_hours)
 
-    def teardown(self) -> None:
-        if getattr(self, "_engine", None) is not None:
-            self._engine.close()  # type: ignore[union-attr]
+    def finish_bundle(self) -> None:
+        self._store.flush()
 
     def process(self, item: EnrichedArticle) -> Iterator[EnrichedArticle]:
         article = item.article

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from newsmon.alerts.matcher import Alert, alert_id
-from newsmon.connectors.search import SearchEngine
+from newsmon.connectors.search import SearchEngine, WriteBuffer
 
 # Memory overlay size: enough for what a worker writes between two engine refreshes.
 _OVERLAY_SIZE = 20_000
@@ -62,6 +62,10 @@ class AlertState(Protocol):
 
     def history_since(self) -> datetime | None:
         """Event time of the oldest sighting: how far back first-seen rules can look."""
+        ...
+
+    def flush(self) -> None:
+        """Write what was buffered (at the end of a bundle)."""
         ...
 
 
@@ -131,6 +135,9 @@ class MemoryAlertState:
     def history_since(self) -> datetime | None:
         return self._oldest
 
+    def flush(self) -> None:
+        pass
+
 
 class SearchAlertState:
     """State in the search engine (survives restarts), with a memory overlay for what the
@@ -141,26 +148,20 @@ class SearchAlertState:
         self._state_index = state_index
         self._alerts_index = alerts_index
         self._overlay = MemoryAlertState(max_items=_OVERLAY_SIZE)
-        self._history_since: datetime | None = None
+        self._writes = WriteBuffer(engine, state_index)
 
     def _search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._engine.with_retries(lambda: self._engine.search(index, body))
 
     def record_match(self, rule_id: str, article_id: str, event_time: datetime) -> None:
         # One document per (rule, article): a replayed article overwrites its own match.
-        self._engine.with_retries(
-            lambda: self._engine.index_document(
-                self._state_index,
-                alert_id(rule_id, article_id),
-                {
-                    "kind": "match",
-                    "rule_id": rule_id,
-                    "article_id": article_id,
-                    "event_time": event_time.isoformat(),
-                },
-                refresh=False,  # the overlay shows it until the engine refreshes
-            )
-        )
+        document = {
+            "kind": "match",
+            "rule_id": rule_id,
+            "article_id": article_id,
+            "event_time": event_time.isoformat(),
+        }
+        self._writes.add(alert_id(rule_id, article_id), document)
         self._overlay.record_match(rule_id, article_id, event_time)
 
     def match_times(self, rule_id: str, start: datetime, end: datetime) -> list[datetime]:
@@ -217,20 +218,17 @@ class SearchAlertState:
         self._overlay.remember_alert(alert)
 
     def record_sighting(self, article_id: str, event_time: datetime, keys: list[str]) -> None:
-        self._engine.with_retries(
-            lambda: self._engine.index_document(
-                self._state_index,
-                f"sighting:{article_id}"[:512],
-                {
-                    "kind": "sighting",
-                    "article_id": article_id,
-                    "event_time": event_time.isoformat(),
-                    "keys": keys,
-                },
-                refresh=False,
-            )
-        )
+        document = {
+            "kind": "sighting",
+            "article_id": article_id,
+            "event_time": event_time.isoformat(),
+            "keys": keys,
+        }
+        self._writes.add(f"sighting:{article_id}"[:512], document)
         self._overlay.record_sighting(article_id, event_time, keys)
+
+    def flush(self) -> None:
+        self._writes.flush()
 
     def seen(self, keys: Iterable[str], start: datetime, end: datetime, exclude_article: str) -> set[str]:
         wanted = sorted(set(keys))

@@ -54,16 +54,7 @@ def frequency_alert(rule: Rule, per_article: Alert, at: datetime, state: AlertSt
         return None
     found = bisect.bisect_right(times, end) - bisect.bisect_left(times, start)
     summary = f"frequency:{found} in {frequency.minutes:g} min"
-    return per_article.model_copy(
-        update={
-            "id": window_id(rule.id, start),
-            "kind": "frequency",
-            "matched": [summary, *per_article.matched],
-            "window_start": start,
-            "window_end": end,
-            "count": found,
-        }
-    )
+    return _window_alert(per_article, "frequency", summary, start, end, found)
 
 
 def spike_alert(rule: Rule, per_article: Alert, at: datetime, state: AlertState) -> Alert | None:
@@ -83,13 +74,20 @@ def spike_alert(rule: Rule, per_article: Alert, at: datetime, state: AlertState)
     if state.fired_alerts(rule.id, None, start, at):
         return None
     summary = f"spike:{recent} in {spike.minutes:g} min vs {expected:.1f} expected"
+    return _window_alert(per_article, "spike", summary, start, at, recent)
+
+
+def _window_alert(
+    per_article: Alert, kind: str, summary: str, start: datetime, end: datetime, count: int
+) -> Alert:
+    """The alert of a window: its id from rule and window start, the summary matched first."""
     return per_article.model_copy(
         update={
-            "id": window_id(rule.id, start),
-            "kind": "spike",
+            "id": window_id(per_article.rule_id, start),
+            "kind": kind,
             "matched": [summary, *per_article.matched],
             "window_start": start,
-            "window_end": at,
-            "count": recent,
+            "window_end": end,
+            "count": count,
         }
     )

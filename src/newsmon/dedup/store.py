@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from newsmon.connectors.search import SearchEngine
+from newsmon.connectors.search import SearchEngine, WriteBuffer
 from newsmon.dedup.fingerprint import Fingerprint
 
 _OVERLAY_SIZE = 20_000
@@ -35,6 +35,10 @@ class FingerprintStore(Protocol):
         ...
 
     def add(self, remembered: Remembered) -> None: ...
+
+    def flush(self) -> None:
+        """Write what ``add`` buffered (at the end of a bundle)."""
+        ...
 
 
 class MemoryFingerprintStore:
@@ -63,6 +67,9 @@ class MemoryFingerprintStore:
             _, old = self._items.popitem(last=False)
             for key in (old.fingerprint.text_hash, *old.fingerprint.bands):
                 self._by_key.get(key, set()).discard(old.fingerprint.article_id)
+
+    def flush(self) -> None:
+        pass
 
 
 def _document(remembered: Remembered) -> dict[str, Any]:
@@ -96,6 +103,7 @@ class SearchFingerprintStore:
         self._engine = engine
         self._index = index
         self._overlay = MemoryFingerprintStore(max_items=_OVERLAY_SIZE)
+        self._writes = WriteBuffer(engine, index)
 
     def get(self, article_id: str) -> Remembered | None:
         found = self._overlay.get(article_id)
@@ -125,9 +133,8 @@ class SearchFingerprintStore:
         return list(found.values())
 
     def add(self, remembered: Remembered) -> None:
-        article_id = remembered.fingerprint.article_id
-        document = _document(remembered)
-        self._engine.with_retries(
-            lambda: self._engine.index_document(self._index, article_id, document, refresh=False)
-        )
+        self._writes.add(remembered.fingerprint.article_id, _document(remembered))
         self._overlay.add(remembered)
+
+    def flush(self) -> None:
+        self._writes.flush()

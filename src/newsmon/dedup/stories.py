@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from newsmon.connectors.search import SearchEngine
+from newsmon.connectors.search import SearchEngine, WriteBuffer
 from newsmon.dedup.fingerprint import normalise
 from newsmon.nlp.models import EnrichedArticle
 
@@ -64,6 +64,10 @@ class StoryStore(Protocol):
         ...
 
     def add(self, features: StoryFeatures) -> None: ...
+
+    def flush(self) -> None:
+        """Write what ``add`` buffered (at the end of a bundle)."""
+        ...
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
@@ -120,6 +124,9 @@ class MemoryStoryStore:
         while self._max_items is not None and len(self._items) > self._max_items:
             self._items.popitem(last=False)
 
+    def flush(self) -> None:
+        pass
+
 
 def _story_id(article_id: str) -> str:
     return f"story:{article_id}"[:512]
@@ -133,6 +140,7 @@ class SearchStoryStore:
         self._engine = engine
         self._index = index
         self._overlay = MemoryStoryStore(max_items=20_000)
+        self._writes = WriteBuffer(engine, index)
 
     @staticmethod
     def _from(source: dict[str, Any]) -> StoryFeatures:
@@ -183,9 +191,8 @@ class SearchStoryStore:
             "words": sorted(features.words),
             "story_id": features.story_id,
         }
-        self._engine.with_retries(
-            lambda: self._engine.index_document(
-                self._index, _story_id(features.article_id), document, refresh=False
-            )
-        )
+        self._writes.add(_story_id(features.article_id), document)
         self._overlay.add(features)
+
+    def flush(self) -> None:
+        self._writes.flush()

@@ -1,0 +1,122 @@
+"""End-to-end throughput beside bare spaCy, in one run: real articles through Kafka, the
+whole streaming pipeline (parse, duplicates, NLP, stories, index, alerts) into the real
+search engine, against spaCy's ``nlp.pipe`` alone on the same texts with the same model
+(the floor of our cost). Also 1 vs 2 worker processes, and peak RSS.
+
+    .venv/bin/python -m bench.throughput [--articles 200] [--corpus PATH] [--workers 1 2]
+
+The pipeline is warmed up (spaCy loaded, one article indexed) before the clock starts;
+then the whole batch is produced at once and the clock stops when the last article is
+searchable: a backlog drained at full speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from pathlib import Path
+
+import spacy
+
+from bench.harness import SHARED_DATA, bench_world
+from newsmon.article import parse_article
+from newsmon.connectors.kafka import make_producer
+from newsmon.services.process import wait_until
+from newsmon.settings import NlpSettings
+
+DEFAULT_CORPUS = SHARED_DATA / "reuters21578" / "reuters21578.jsonl"
+
+
+def _articles(corpus: Path, count: int) -> list[bytes]:
+    """``count`` valid articles with distinct ids (the corpus' ``text`` is the body)."""
+    lines, seen = [], set()
+    with corpus.open("rb") as handle:
+        for raw in handle:
+            try:
+                article = parse_article(raw.strip())
+            except Exception:  # the corpus has items without text
+                continue
+            if article.id not in seen:
+                seen.add(article.id)
+                lines.append(raw.strip())
+            if len(lines) == count + 1:
+                break
+    return lines
+
+
+def bare_spacy(texts: list[str], settings: NlpSettings) -> float:
+    """Articles/s of spaCy alone: same model, same texts, same batch size, same length cap."""
+    nlp = spacy.load(settings.model)
+    capped = [t[: settings.max_characters] for t in texts]
+    list(nlp.pipe(capped[:5]))  # warm
+    started = time.perf_counter()
+    for _ in nlp.pipe(capped, batch_size=settings.batch_size):
+        pass
+    return len(texts) / (time.perf_counter() - started)
+
+
+def _peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def pipeline_run(lines: list[bytes], workers: int) -> tuple[float, float, int]:
+    """Articles/s of the whole pipeline draining a backlog, its peak RSS (MiB), copies found."""
+    with bench_world() as world:
+        if workers > 1:
+            args = ["--direct_num_workers", str(workers), "--direct_running_mode", "multi_processing"]
+            world.env["NEWSMON_PIPELINE__BEAM_ARGS"] = json.dumps(args)
+        pipeline = world.start_pipeline()
+        try:
+            producer = make_producer(world.kafka, linger_ms=5)
+            producer.send(world.kafka.articles_topic, key=b"warm", value=lines[0]).get(timeout=30)
+            assert wait_until(lambda: world.indexed() >= 1, 240, 0.5), "pipeline did not start"
+            started = time.perf_counter()
+            for raw in lines[1:]:
+                producer.send(world.kafka.articles_topic, key=parse_article(raw).id.encode(), value=raw)
+            producer.flush()
+            producer.close()
+            assert wait_until(lambda: world.indexed() >= len(lines), 1800, 0.25), "pipeline did not drain"
+            elapsed = time.perf_counter() - started
+            rss = _peak_rss_mib(pipeline.pid)
+        finally:
+            pipeline.kill()
+            pipeline.wait(timeout=30)
+        world.engine.refresh(world.search.articles_index)
+        copies = world.engine.count(world.search.articles_index, {"exists": {"field": "duplicate.of"}})
+        return (len(lines) - 1) / elapsed, rss, copies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1])
+    args = parser.parse_args()
+    lines = _articles(args.corpus, args.articles)
+    settings = NlpSettings()
+    texts = [parse_article(raw).body for raw in lines[1:]]
+    words = sum(len(t.split()) for t in texts) / len(texts)
+    floor = bare_spacy(texts, settings)
+    print(
+        f"{len(texts)} articles of {args.corpus.name} ({words:.0f} words on average), model {settings.model}"
+    )
+    print(f"{'':44} {'articles/s':>10} {'x spaCy':>8} {'peak RSS':>10}")
+    bare = f"bare spaCy nlp.pipe (batch {settings.batch_size})"
+    print(f"{bare:44} {floor:10.1f} {1.0:8.2f} {'':>10}")
+    for workers in args.workers:
+        rate, rss, copies = pipeline_run(lines, workers)
+        label = f"whole pipeline, {workers} worker(s) ({copies} copies found)"
+        print(f"{label:44} {rate:10.1f} {rate / floor:8.2f} {rss:8.0f} MiB")
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"(this process, with bare spaCy loaded: peak RSS {own:.0f} MiB)")
+
+
+if __name__ == "__main__":
+    main()
