@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import time
 from pathlib import Path
@@ -23,8 +24,9 @@ import spacy
 from bench.harness import SHARED_DATA, bench_world
 from newsmon.article import parse_article
 from newsmon.connectors.kafka import make_producer
+from newsmon.services.manager import ServicesManager
 from newsmon.services.process import wait_until
-from newsmon.settings import NlpSettings
+from newsmon.settings import NlpSettings, load_settings
 
 DEFAULT_CORPUS = SHARED_DATA / "reuters21578" / "reuters21578.jsonl"
 
@@ -46,15 +48,16 @@ def _articles(corpus: Path, count: int) -> list[bytes]:
     return lines
 
 
-def bare_spacy(texts: list[str], settings: NlpSettings) -> float:
-    """Articles/s of spaCy alone: same model, same texts, same batch size, same length cap."""
+def bare_spacy(texts: list[str], settings: NlpSettings) -> tuple[float, float]:
+    """Articles/s of spaCy alone (same model, texts, batch size, length cap), and its CPU
+    seconds per article."""
     nlp = spacy.load(settings.model)
     capped = [t[: settings.max_characters] for t in texts]
     list(nlp.pipe(capped[:5]))  # warm
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for _ in nlp.pipe(capped, batch_size=settings.batch_size):
         pass
-    return len(texts) / (time.perf_counter() - started)
+    return len(texts) / (time.perf_counter() - started), (time.process_time() - cpu) / len(texts)
 
 
 def _peak_rss_mib(pid: int) -> float:
@@ -64,17 +67,37 @@ def _peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def pipeline_run(lines: list[bytes], workers: int) -> tuple[float, float, int]:
-    """Articles/s of the whole pipeline draining a backlog, its peak RSS (MiB), copies found."""
+def _cpu_seconds(pid: int | None) -> float:
+    """CPU time (user + system) a process has used so far."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pipeline_run(lines: list[bytes], workers: int) -> tuple[float, float, int, dict[str, float]]:
+    """Articles/s of the whole pipeline draining a backlog, its peak RSS (MiB), copies found,
+    and the CPU seconds per article of the pipeline, the search engine and the broker."""
     with bench_world() as world:
+        idle_timeout = None
         if workers > 1:
             args = ["--direct_num_workers", str(workers), "--direct_running_mode", "multi_processing"]
             world.env["NEWSMON_PIPELINE__BEAM_ARGS"] = json.dumps(args)
-        pipeline = world.start_pipeline()
+            # The multi-process local runner drops the source's deferred work, so it cannot
+            # run unbounded: it drains the topic and stops after this many idle seconds.
+            idle_timeout = 120.0
+        pipeline = world.start_pipeline(idle_timeout)
         try:
             producer = make_producer(world.kafka, linger_ms=5)
             producer.send(world.kafka.articles_topic, key=b"warm", value=lines[0]).get(timeout=30)
             assert wait_until(lambda: world.indexed() >= 1, 240, 0.5), "pipeline did not start"
+            services = ServicesManager(load_settings())
+            pids = {
+                "pipeline": pipeline.pid,
+                "search engine": services.opensearch.process.pid(),
+                "broker": services.kafka.process.pid(),
+            }
+            cpu_before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
             started = time.perf_counter()
             for raw in lines[1:]:
                 producer.send(world.kafka.articles_topic, key=parse_article(raw).id.encode(), value=raw)
@@ -82,13 +105,15 @@ def pipeline_run(lines: list[bytes], workers: int) -> tuple[float, float, int]:
             producer.close()
             assert wait_until(lambda: world.indexed() >= len(lines), 1800, 0.25), "pipeline did not drain"
             elapsed = time.perf_counter() - started
-            rss = _peak_rss_mib(pipeline.pid)
+            rss = _peak_rss_mib(pipeline.pid)  # with several workers: the main process only
+            count = len(lines) - 1
+            cpu = {name: (_cpu_seconds(pid) - cpu_before[name]) / count for name, pid in pids.items()}
         finally:
             pipeline.kill()
             pipeline.wait(timeout=30)
         world.engine.refresh(world.search.articles_index)
         copies = world.engine.count(world.search.articles_index, {"exists": {"field": "duplicate.of"}})
-        return (len(lines) - 1) / elapsed, rss, copies
+        return (len(lines) - 1) / elapsed, rss, copies, cpu
 
 
 def main() -> None:
@@ -103,17 +128,18 @@ def main() -> None:
     settings = NlpSettings()
     texts = [parse_article(raw).body for raw in lines[1:]]
     words = sum(len(t.split()) for t in texts) / len(texts)
-    floor = bare_spacy(texts, settings)
+    floor, floor_cpu = bare_spacy(texts, settings)
     print(
         f"{len(texts)} articles of {args.corpus.name} ({words:.0f} words on average), model {settings.model}"
     )
     print(f"{'':44} {'articles/s':>10} {'x spaCy':>8} {'peak RSS':>10}")
     bare = f"bare spaCy nlp.pipe (batch {settings.batch_size})"
-    print(f"{bare:44} {floor:10.1f} {1.0:8.2f} {'':>10}")
+    print(f"{bare:44} {floor:10.1f} {1.0:8.2f} {'':>10}   CPU ms/article: {1000 * floor_cpu:.0f}")
     for workers in args.workers:
-        rate, rss, copies = pipeline_run(lines, workers)
+        rate, rss, copies, cpu = pipeline_run(lines, workers)
         label = f"whole pipeline, {workers} worker(s) ({copies} copies found)"
-        print(f"{label:44} {rate:10.1f} {rate / floor:8.2f} {rss:8.0f} MiB")
+        shares = ", ".join(f"{name} {1000 * seconds:.0f}" for name, seconds in cpu.items())
+        print(f"{label:44} {rate:10.1f} {rate / floor:8.2f} {rss:8.0f} MiB   CPU ms/article: {shares}")
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"(this process, with bare spaCy loaded: peak RSS {own:.0f} MiB)")
 
