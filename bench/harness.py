@@ -34,13 +34,11 @@ class BenchWorld:
     receiver: Receiver
     env: dict[str, str]
 
-    def start_pipeline(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [sys.executable, "-m", "newsmon", "run"],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    def start_pipeline(self, idle_timeout: float | None = None) -> subprocess.Popen[bytes]:
+        command = [sys.executable, "-m", "newsmon", "run"]
+        if idle_timeout is not None:
+            command += ["--idle-timeout", str(idle_timeout)]
+        return subprocess.Popen(command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def indexed(self) -> int:
         try:

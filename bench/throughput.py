@@ -68,11 +68,18 @@ def _peak_rss_mib(pid: int) -> float:
 
 
 def _cpu_seconds(pid: int | None) -> float:
-    """CPU time (user + system) a process has used so far."""
+    """CPU time (user + system) a process and its live child processes have used so far."""
     if pid is None:
         return 0.0
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def pipeline_run(lines: list[bytes], workers: int) -> tuple[float, float, int, dict[str, float]]:
@@ -83,8 +90,8 @@ def pipeline_run(lines: list[bytes], workers: int) -> tuple[float, float, int, d
         if workers > 1:
             args = ["--direct_num_workers", str(workers), "--direct_running_mode", "multi_processing"]
             world.env["NEWSMON_PIPELINE__BEAM_ARGS"] = json.dumps(args)
-            # The multi-process local runner drops the source's deferred work, so it cannot
-            # run unbounded: it drains the topic and stops after this many idle seconds.
+            # The multi-process local runner drops the source's deferred work: it cannot run
+            # unbounded. With an idle timeout it reads what the topic held at its start.
             idle_timeout = 120.0
         pipeline = world.start_pipeline(idle_timeout)
         try:
