@@ -14,8 +14,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from newsmon.article import parse_article
 from newsmon.connectors.kafka import delete_topics, ensure_topics
 from newsmon.connectors.search import SearchEngine, connect_search_engine, install_index_templates
+from newsmon.exceptions import InvalidArticleError
 from newsmon.services.manager import ServicesManager
 from newsmon.settings import KafkaSettings, SearchSettings, load_settings
 from tests.integration.servers import Receiver
@@ -95,3 +97,22 @@ def bench_world(rules: str = EVERY_ENGLISH_ARTICLE) -> Iterator[BenchWorld]:
             engine.delete_index_template(f"{index}-template")
         engine.close()
         delete_topics(kafka, [kafka.articles_topic, kafka.dead_letter_topic, kafka.alerts_topic])
+
+
+def valid_articles(corpus: Path, count: int) -> list[bytes]:
+    """The first ``count`` lines of a JSONL corpus that are valid articles with distinct ids
+    (some corpora hold items without text)."""
+    lines: list[bytes] = []
+    seen: set[str] = set()
+    with corpus.open("rb") as handle:
+        for raw in handle:
+            try:
+                article_id = parse_article(raw.strip()).id
+            except InvalidArticleError:
+                continue
+            if article_id not in seen:
+                seen.add(article_id)
+                lines.append(raw.strip())
+            if len(lines) == count:
+                break
+    return lines

@@ -18,7 +18,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from bench.harness import bench_world
+from bench.harness import bench_world, valid_articles
 from newsmon.article import parse_article
 from newsmon.connectors.kafka import make_producer
 from newsmon.services.process import wait_until
@@ -80,11 +80,10 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=40)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     args = parser.parse_args()
-    with args.corpus.open("rb") as handle:
-        lines = [line.strip() for _, line in zip(range(args.articles + 1), handle, strict=False)]
+    lines = valid_articles(args.corpus, args.articles + 1)
     print(
-        f"{args.articles} provenance articles per rate; a rule matching every article (copies of an earlier "
-        "article raise none); webhook on loopback"
+        f"{args.articles} articles of {args.corpus.name} per rate; a rule matching every article "
+        "(copies of an earlier article raise none); webhook on loopback"
     )
     for rate in args.rates:
         indexed, delivered = run_at(rate, lines)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import spacy
 
-from bench.harness import SHARED_DATA, bench_world
+from bench.harness import SHARED_DATA, bench_world, valid_articles
 from newsmon.article import parse_article
 from newsmon.connectors.kafka import make_producer
 from newsmon.services.manager import ServicesManager
@@ -29,23 +29,6 @@ from newsmon.services.process import wait_until
 from newsmon.settings import NlpSettings, load_settings
 
 DEFAULT_CORPUS = SHARED_DATA / "reuters21578" / "reuters21578.jsonl"
-
-
-def _articles(corpus: Path, count: int) -> list[bytes]:
-    """``count`` valid articles with distinct ids (the corpus' ``text`` is the body)."""
-    lines, seen = [], set()
-    with corpus.open("rb") as handle:
-        for raw in handle:
-            try:
-                article = parse_article(raw.strip())
-            except Exception:  # the corpus has items without text
-                continue
-            if article.id not in seen:
-                seen.add(article.id)
-                lines.append(raw.strip())
-            if len(lines) == count + 1:
-                break
-    return lines
 
 
 def bare_spacy(texts: list[str], settings: NlpSettings) -> tuple[float, float]:
@@ -131,7 +114,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--workers", type=int, nargs="+", default=[1])
     args = parser.parse_args()
-    lines = _articles(args.corpus, args.articles)
+    lines = valid_articles(args.corpus, args.articles + 1)
     settings = NlpSettings()
     texts = [parse_article(raw).body for raw in lines[1:]]
     words = sum(len(t.split()) for t in texts) / len(texts)
