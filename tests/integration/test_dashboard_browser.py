@@ -171,6 +171,15 @@ def test_the_desk_in_a_real_browser(world: World, browser: WebDriver, tmp_path: 
         assert "Boris Johnson" in browser.find_element(By.ID, "article-quotes").text
         assert "Putin quoted (from the UI)" in browser.find_element(By.ID, "article-alerts").text
         _shot(browser, "4-article")
+        # The article's story: one click filters the search on it.
+        story_chip = browser.find_element(
+            By.XPATH, '//div[@id="article-lineage"]/button[contains(., "this story")]'
+        )
+        story_chip.click()
+        _until(browser, lambda d: "story:" in d.find_element(By.ID, "filters").text, "story filter")
+        _until(
+            browser, lambda d: "Johnson and Putin" in d.find_element(By.ID, "results").text, "story results"
+        )
 
         # A trend chart for an entity.
         browser.find_element(By.CSS_SELECTOR, '.tabs button[data-tab="trends"]').click()

@@ -109,6 +109,17 @@ def test_deep_pagination_visits_every_article_once(desk: Desk) -> None:
     assert len(seen) == len(set(seen)) == 31
 
 
+def test_one_row_per_story_with_its_sources(desk: Desk) -> None:
+    page = desk.get("/api/articles", by_story="true", size=100, sort="newest").json()
+    stories = [a["story_id"] for a in page["articles"]]
+    assert len(stories) == len(set(stories)) < page["total"]  # the corpus reprints wire stories
+    assert sum(a["story"]["articles"] for a in page["articles"]) == page["total"]
+    for row in page["articles"]:
+        assert row["id"] in {s["id"] for s in row["story"]["sources"]} or row["story"]["articles"] > 10
+    assert page["next"] is None
+    assert desk.get("/api/articles", by_story="true", cursor="abc").status_code == 422
+
+
 def test_article_detail_with_entities_quotes_and_alerts(desk: Desk) -> None:
     article = desk.get(f"/api/articles/{desk.seed_id}").json()
     body = article["body"]

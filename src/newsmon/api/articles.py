@@ -79,13 +79,15 @@ def search_articles(
     size: Annotated[int, Query(ge=1)] = 20,
     cursor: Annotated[str | None, Query(max_length=1000, description="`next` of the previous page")] = None,
     facets: bool = True,
+    by_story: Annotated[bool, Query(description="One row per story, with its sources")] = False,
 ) -> dict[str, Any]:
-    """Full-text search with filters, highlights and facets; ``next`` pages on (search_after)."""
+    """Full-text search with filters, highlights and facets; ``next`` pages on (search_after).
+    With ``by_story``, one row per story (articles on one event) and no cursor."""
     limit = _settings(request).api.max_page_size
     if size > limit:
         raise HTTPException(422, f"size is at most {limit}")
     try:
-        body = search_body(filters, sort, size, cursor, facets)
+        body = search_body(filters, sort, size, cursor, facets, by_story)
     except BadCursorError as e:
         raise HTTPException(422, str(e)) from e
     response = _engine(request).search(_settings(request).search.articles_index, body)

@@ -147,9 +147,15 @@ SUMMARY_FIELDS = [
 
 
 def search_body(
-    filters: ArticleFilters, sort: Sort, size: int, cursor: str | None, facets: bool
+    filters: ArticleFilters,
+    sort: Sort,
+    size: int,
+    cursor: str | None,
+    facets: bool,
+    by_story: bool = False,
 ) -> dict[str, Any]:
-    """One page of articles (summaries, highlights, and the facets of the whole query)."""
+    """One page of articles (summaries, highlights, and the facets of the whole query); with
+    ``by_story``, one row per story (its best article) listing the story's other sources."""
     body: dict[str, Any] = {
         "size": size,
         "query": article_query(filters),
@@ -166,7 +172,19 @@ def search_body(
         },
     }
     if cursor:
+        if by_story:
+            raise BadCursorError("pages of stories are not cursored: narrow the query instead")
         body["search_after"] = decode_cursor(cursor)
+    if by_story:
+        body["collapse"] = {
+            "field": "story_id",
+            "inner_hits": {
+                "name": "story",
+                "size": 10,
+                "_source": ["id", "title", "source", "url", "published_at"],
+                "sort": [{"event_time": "asc"}],
+            },
+        }
     if facets:
         body["aggs"] = {name: {"terms": {"field": field, "size": 10}} for name, field in FACETS.items()}
     return body
@@ -190,6 +208,11 @@ def split_highlight(fragment: str) -> list[dict[str, Any]]:
     return [s for s in segments if s["text"]]
 
 
+def _more(hits: list[dict[str, Any]], size: int) -> bool:
+    """A full page that is not collapsed by story may have a next one."""
+    return len(hits) == size and bool(hits) and "inner_hits" not in hits[0]
+
+
 def page_of(response: dict[str, Any], size: int) -> dict[str, Any]:
     """The API's answer from the engine's: articles with highlight segments, facets, next cursor."""
     hits = response["hits"]["hits"]
@@ -206,6 +229,14 @@ def page_of(response: dict[str, Any], size: int) -> dict[str, Any]:
                 },
             }
         )
+    for article, hit in zip(articles, hits, strict=True):
+        story = hit.get("inner_hits", {}).get("story")
+        if story is not None:
+            total = story["hits"]["total"]
+            article["story"] = {
+                "articles": total["value"] if isinstance(total, dict) else total,
+                "sources": [h["_source"] for h in story["hits"]["hits"]],
+            }
     facets = {
         name: [{"value": b["key"], "count": b["doc_count"]} for b in agg["buckets"]]
         for name, agg in response.get("aggregations", {}).items()
@@ -215,5 +246,9 @@ def page_of(response: dict[str, Any], size: int) -> dict[str, Any]:
         "total": total["value"] if isinstance(total, dict) else total,
         "articles": articles,
         "facets": facets,
-        "next": encode_cursor(hits[-1]["sort"]) if len(hits) == size and hits else None,
+        "next": (
+            encode_cursor(hits[-1]["sort"])
+            if len(hits) == size and hits and "inner_hits" not in hits[0]
+            else None
+        ),
     }

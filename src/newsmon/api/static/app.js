@@ -140,6 +140,8 @@ function searchParams(cursor) {
   if (q) params.set("q", q);
   params.set("sort", $("sort").value);
   params.set("size", "20");
+  if ($("by-story").checked) params.set("by_story", "true");
+  if ($("hide-copies").checked) params.set("copies", "false");
   for (const [kind, values] of Object.entries(state.filters)) for (const v of values) params.append(kind, v);
   if (cursor) { params.set("cursor", cursor); params.set("facets", "false"); }
   return params;
@@ -154,6 +156,11 @@ async function search(more = false) {
   $("total").textContent = `${page.total} articles`;
   const items = page.articles.map((article) => {
     const item = articleItem(article, false);
+    if (article.story && article.story.articles > 1) {
+      const outlets = [...new Set(article.story.sources.map((s) => s.source).filter(Boolean))];
+      item.insertBefore(el("div", { class: "story" }, `story of ${article.story.articles} articles: ${outlets.join(", ")}`), item.lastChild);
+    }
+    if (article.duplicate) item.insertBefore(el("div", { class: "copy" }, `copy (${article.duplicate.kind}) of an earlier article`), item.lastChild);
     for (const fragment of (article.highlights.body || []).slice(0, 1)) {
       item.insertBefore(el("div", { class: "snippet" }, ...fragment.map((s) => (s.hit ? el("mark", {}, s.text) : s.text))), item.lastChild);
     }
@@ -216,6 +223,14 @@ async function openArticle(id) {
   $("article").dataset.id = article.id;
   $("article-title").textContent = article.title || "(no title)";
   $("article-meta").textContent = [article.source, when(article.published_at), article.language, (article.countries || []).join(", ")].filter(Boolean).join(" · ");
+  const lineage = [];
+  if (article.duplicate) {
+    lineage.push(el("button", { type: "button", class: "chip", onclick: () => openArticle(article.duplicate.of) }, `copy (${article.duplicate.kind}) of the first report`));
+  }
+  if (article.story_id) {
+    lineage.push(el("button", { type: "button", class: "chip", onclick: () => addFilter("story", article.story_id) }, "all articles of this story"));
+  }
+  $("article-lineage").replaceChildren(...lineage);
   $("article-topics").replaceChildren(...(article.topics || []).map((t) => el("span", { class: "chip", title: (t.evidence || []).join(", ") }, `${t.label} ${t.score.toFixed(2)}`)));
   $("article-body").replaceChildren(...markedBody(article.body || "", article.entities, article.quotes));
   $("article-quotes").replaceChildren(
@@ -335,6 +350,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("save-token").addEventListener("click", () => { state.token = $("token").value; sessionStorage.setItem("newsmon.token", state.token); });
   $("search-form").addEventListener("submit", (event) => { event.preventDefault(); search().catch((e) => window.alert(e.message)); });
   $("more").addEventListener("click", () => search(true));
+  for (const box of ["by-story", "hide-copies"]) $(box).addEventListener("change", () => search().catch((e) => window.alert(e.message)));
   $("trend-form").addEventListener("submit", (event) => showTrends(event).catch((e) => window.alert(e.message)));
   $("rule-form").addEventListener("submit", saveRule);
   for (const button of document.querySelectorAll(".tabs button")) button.addEventListener("click", () => showTab(button.dataset.tab));
