@@ -172,14 +172,15 @@ def test_errors_are_json_with_clear_messages(desk: Desk) -> None:
     assert desk.get("/openapi.json").json()["paths"]["/api/live"]
 
 
-def _events(desk: Desk, count: int, last_event_id: str | None = None) -> list[tuple[str, dict[str, Any]]]:
-    """Read ``count`` events of the live stream of articles (deadline: 30 s)."""
+def _events(
+    desk: Desk, count: int, last_event_id: str | None = None, **params: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """Read ``count`` events of the live stream (default: articles; deadline: 30 s)."""
     headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
+    params = params or {"stream": "articles"}
     events: list[tuple[str, dict[str, Any]]] = []
     deadline = time.monotonic() + 30
-    with httpx2.stream(
-        "GET", desk.server.url + "/api/live", params={"stream": "articles"}, headers=headers, timeout=30
-    ) as r:
+    with httpx2.stream("GET", desk.server.url + "/api/live", params=params, headers=headers, timeout=30) as r:
         event_id = None
         for line in r.iter_lines():
             if line.startswith("id: "):
@@ -212,3 +213,18 @@ def test_live_events_resume_after_a_reconnect(desk: Desk) -> None:
     later = [_index_now(desk, 2), _index_now(desk, 3)]
     resumed = _events(desk, 2, last_event_id=event_id)
     assert [a["id"] for _, a in resumed] == later
+
+
+def test_live_alerts_matching_a_filter(desk: Desk) -> None:
+    index = desk.world.settings.search.alerts_index
+    now = datetime.now(UTC).isoformat()
+    for severity in ("low", "critical"):
+        alert = {
+            "id": f"live-{severity}-{time.time_ns()}",
+            "rule_id": "r",
+            "severity": severity,
+            "indexed_at": now,
+        }
+        desk.world.engine.index_document(index, alert["id"], alert)
+    ((_, alert),) = _events(desk, 1, stream="alerts", severity="critical")
+    assert alert["severity"] == "critical"

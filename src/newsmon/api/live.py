@@ -19,6 +19,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from newsmon.api.alerts import Severity
 from newsmon.api.articles import Filters
 from newsmon.api.queries import SUMMARY_FIELDS, BadCursorError, article_query, decode_cursor, encode_cursor
 from newsmon.connectors.search import SearchEngine
@@ -51,14 +52,26 @@ def _fetch(
     return hits
 
 
+def _alert_query(severities: list[Severity] | None, rules: list[str] | None) -> dict[str, Any]:
+    filters: list[dict[str, Any]] = []
+    if severities:
+        filters.append({"terms": {"severity": severities}})
+    if rules:
+        filters.append({"terms": {"rule_id": rules}})
+    return {"bool": {"filter": filters}} if filters else {"match_all": {}}
+
+
 @router.get("/live")
 async def live(
     request: Request,
     filters: Filters,
     stream: Annotated[list[Stream] | None, Query(description="articles, alerts (default both)")] = None,
+    severity: Annotated[list[Severity] | None, Query(description="Alerts of these severities only")] = None,
+    rule: Annotated[list[str] | None, Query(max_length=20, description="Alerts of these rules only")] = None,
     last_event_id: Annotated[str | None, Header(max_length=2000)] = None,
 ) -> StreamingResponse:
-    """Server-sent events ``article`` and ``alert`` (JSON data), newest as they land."""
+    """Server-sent events ``article`` (matching the article filters) and ``alert`` (matching
+    ``severity`` and ``rule``), JSON data, as they land."""
     engine: SearchEngine = request.app.state.engine
     settings: Settings = request.app.state.settings
     streams = list(dict.fromkeys(stream or ["articles", "alerts"]))
@@ -74,7 +87,7 @@ async def live(
                 cursors[name] = after
     sources = {
         "articles": (settings.search.articles_index, article_query(filters), SUMMARY_FIELDS),
-        "alerts": (settings.search.alerts_index, {"match_all": {}}, None),
+        "alerts": (settings.search.alerts_index, _alert_query(severity, rule), None),
     }
 
     async def events() -> AsyncIterator[str]:
