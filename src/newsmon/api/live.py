@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
@@ -26,6 +27,7 @@ from newsmon.connectors.search import SearchEngine
 from newsmon.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["live"])
+_LOG = logging.getLogger(__name__)
 Stream = Literal["articles", "alerts"]
 POLL_S = 1.0
 SETTLE_S = 2.0
@@ -96,7 +98,16 @@ async def live(
         while not await request.is_disconnected():
             for name in streams:
                 index, query, fields = sources[name]
-                hits = await run_in_threadpool(_fetch, engine, index, query, cursors[name], fields)
+                try:
+                    hits = await run_in_threadpool(_fetch, engine, index, query, cursors[name], fields)
+                except Exception as e:
+                    # A shard still starting (503), an engine restart: keep the stream and its
+                    # cursor, and ask again at the next poll. Ending the stream here would
+                    # make a client that got no event yet reconnect from "now" and miss some.
+                    if not engine.is_transient(e):
+                        raise
+                    _LOG.warning("live poll failed index=%s error=%s; retrying", index, e)
+                    continue
                 for hit in hits:
                     cursors[name] = hit["sort"]
                     event_id = encode_cursor([cursors.get("articles"), cursors.get("alerts")])
