@@ -14,7 +14,7 @@ from typing import TypeVar
 from kafka import KafkaProducer
 
 from newsmon.article import Article, parse_article
-from newsmon.connectors.kafka import IngestReport
+from newsmon.connectors.kafka import IngestReport, article_key
 from newsmon.exceptions import InvalidArticleError, NewsmonError
 from newsmon.settings import NlpSettings
 
@@ -82,10 +82,8 @@ def ingest_lines(
     report = IngestReport()
     failures: list[BaseException] = []
     for raw in lines:
-        try:
-            key: bytes | None = parse_article(raw).id.encode("ascii")
-        except InvalidArticleError:
-            key = None
+        key = article_key(raw)
+        if key is None:
             report.invalid += 1
         future = producer.send(topic, key=key, value=raw)
         future.add_errback(failures.append)

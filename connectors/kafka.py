@@ -111,21 +111,26 @@ def consumer_lag(settings: KafkaSettings, topic: str | None = None, group: str |
         consumer.close()
 
 
-def article_sender(producer: KafkaProducer, topic: str) -> Callable[[dict[str, Any]], str | None]:
-    """A function that produces one article (a dict), keyed by its id, and returns the id
-    once Kafka acknowledged it. An invalid article is produced too, without a key: the
-    pipeline dead-letters it with the reason."""
+def article_key(raw: bytes) -> bytes | None:
+    """The Kafka key of an article message: its id; None for an invalid article, which is
+    produced anyway so that the pipeline dead-letters it with the reason."""
     from newsmon.article import parse_article
     from newsmon.exceptions import InvalidArticleError
 
+    try:
+        return parse_article(raw).id.encode("ascii")
+    except InvalidArticleError:
+        return None
+
+
+def article_sender(producer: KafkaProducer, topic: str) -> Callable[[dict[str, Any]], str | None]:
+    """A function that produces one article (a dict), keyed by its id, and returns the id
+    (None for an invalid article) once Kafka acknowledged it."""
+
     def send(article: dict[str, Any]) -> str | None:
         raw = json.dumps(article, ensure_ascii=False, default=str).encode("utf-8")
-        try:
-            article_id: str | None = parse_article(raw).id
-        except InvalidArticleError:
-            article_id = None
-        key = article_id.encode("ascii") if article_id else None
+        key = article_key(raw)
         producer.send(topic, key=key, value=raw).get(timeout=60)
-        return article_id
+        return key.decode("ascii") if key else None
 
     return send

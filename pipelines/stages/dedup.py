@@ -15,7 +15,6 @@ import apache_beam as beam
 from apache_beam.metrics.metric import Metrics
 from apache_beam.pvalue import PCollection
 
-from newsmon.alerts.evaluate import event_time_of
 from newsmon.article import Article
 from newsmon.dedup.check import check_duplicate
 from newsmon.dedup.fingerprint import fingerprint
@@ -42,7 +41,7 @@ class _MarkDuplicatesFn(SearchEngineDoFn):
         self._store.flush()
 
     def process(self, article: Article) -> Iterator[Article]:
-        at = event_time_of(article.published_at, article.ingested_at)
+        at = article.event_time
         duplicate = check_duplicate(
             fingerprint(article.id, at, article.body), self._store, self._window, self._dedup.threshold
         )

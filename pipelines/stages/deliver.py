@@ -86,14 +86,13 @@ class _DeliverFn(SearchEngineDoFn):
 
     def _sent_before(self, alert: Alert, reference: str) -> bool:
         record = delivery_id(alert, reference)
-        if record in self._sent:
-            return True
-        if self.engine is None or self._search is None:
-            return False
-        # A get by id is real-time: a record flushed by an earlier bundle is seen at once.
-        engine, index = self.engine, self._search.rule_matches_index
-        if engine.with_retries(lambda: engine.get(index, record)) is None:
-            return False
+        if record not in self._sent:
+            if self.engine is None or self._search is None:
+                return False
+            # A get by id is real-time: a record flushed by an earlier bundle is seen at once.
+            engine, index = self.engine, self._search.rule_matches_index
+            if engine.with_retries(lambda: engine.get(index, record)) is None:
+                return False
         self._repeats.inc()
         return True
 

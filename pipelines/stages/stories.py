@@ -14,7 +14,6 @@ import apache_beam as beam
 from apache_beam.metrics.metric import Metrics
 from apache_beam.pvalue import PCollection
 
-from newsmon.alerts.evaluate import event_time_of
 from newsmon.dedup.stories import MemoryStoryStore, SearchStoryStore, StoryStore, assign_story, story_features
 from newsmon.nlp.models import EnrichedArticle
 from newsmon.pipelines.stages.engine_fn import SearchEngineDoFn
@@ -39,7 +38,7 @@ class _AssignStoriesFn(SearchEngineDoFn):
 
     def process(self, item: EnrichedArticle) -> Iterator[EnrichedArticle]:
         article = item.article
-        features = story_features(item, event_time_of(article.published_at, article.ingested_at))
+        features = story_features(item, article.event_time)
         first_copy = article.duplicate.of if article.duplicate else None
         story = assign_story(features, self._store, self._window, first_copy)
         if story != article.id:

@@ -136,11 +136,15 @@ class Article(BaseModel):
         )
         return self
 
+    @property
+    def event_time(self) -> datetime:
+        """When the article happened for windows, filters and trends: published, else arrived (UTC)."""
+        return (self.published_at or self.ingested_at).astimezone(UTC)
+
     def to_document(self) -> dict[str, Any]:
-        """The search-engine document for this article (JSON-safe), with ``event_time``:
-        published time, else arrival, for time filters and trends over every article."""
+        """The search-engine document for this article (JSON-safe), with ``event_time``."""
         document = self.model_dump(mode="json")
-        document["event_time"] = (self.published_at or self.ingested_at).isoformat()
+        document["event_time"] = self.event_time.isoformat()
         return document
 
 

@@ -13,7 +13,27 @@ from newsmon.services.process import wait_until
 from newsmon.settings import Settings
 
 
-class Receiver:
+class _QuietHandler(BaseHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class _LoopbackServer:
+    """A real HTTP server on a free loopback port, served from a thread until ``close``."""
+
+    def _serve(self, handler: type[BaseHTTPRequestHandler]) -> str:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+
+class Receiver(_LoopbackServer):
     """A real HTTP server on loopback that records requests and answers scripted statuses."""
 
     def __init__(self, statuses: list[int]) -> None:
@@ -21,7 +41,7 @@ class Receiver:
         self.requests: list[tuple[dict[str, str], bytes]] = []
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(_QuietHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 headers = dict(self.headers)
@@ -31,18 +51,7 @@ class Receiver:
                 self.send_response(status)
                 self.end_headers()
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=10)
+        self.url = self._serve(Handler) + "/hook"
 
 
 def free_port() -> int:
@@ -84,7 +93,7 @@ class ApiServer:
         self._thread.join(timeout=10)
 
 
-class Site:
+class Site(_LoopbackServer):
     """A real HTTP server on loopback serving ``pages`` (path -> (status, headers, body)),
     answering 304 to a matching If-None-Match, and recording each request's headers."""
 
@@ -93,7 +102,7 @@ class Site:
         self.requests: list[tuple[str, dict[str, str]]] = []
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(_QuietHandler):
             def do_GET(self) -> None:
                 site.requests.append((self.path, dict(self.headers)))
                 status, headers, body = site.pages.get(self.path, (404, {}, b"not found"))
@@ -107,14 +116,4 @@ class Site:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.url = self._serve(Handler)

@@ -32,13 +32,11 @@ CATCH_UP = timedelta(days=1)
 _LOG = logging.getLogger(__name__)
 
 
-def completed_intervals(minutes: float, now: datetime, since: datetime) -> list[tuple[datetime, datetime]]:
-    """The clock-aligned intervals of ``minutes`` that ended after ``since`` and by ``now``."""
+def completed_intervals(minutes: float, now: datetime) -> list[tuple[datetime, datetime]]:
+    """The clock-aligned intervals of ``minutes`` that ended within CATCH_UP before ``now``."""
     span = minutes * 60
     last_end = int(now.timestamp() // span) * span
-    start = max(
-        int(since.timestamp() // span) * span, last_end - int(CATCH_UP.total_seconds() // span) * span
-    )
+    start = last_end - int(CATCH_UP.total_seconds() // span) * span
     intervals = []
     while start + span <= last_end:
         intervals.append((datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(start + span, UTC)))
@@ -62,7 +60,8 @@ class DigestSender:
         self._settings = settings
         self._engine = engine
         self._dead_letter = dead_letter
-        self._started = datetime.now(UTC) - CATCH_UP
+        # Digests known to be settled: each pass asks the engine only about the others.
+        self._settled: set[str] = set()
 
     def _alerts(self, rule_id: str, start: datetime, end: datetime) -> list[Alert]:
         body = {
@@ -89,10 +88,11 @@ class DigestSender:
             if rule.digest is None or not rule.enabled:
                 continue
             external = [c for c in rule.channels if c not in ("index", "kafka")]
-            for start, end in completed_intervals(rule.digest.minutes, now, self._started):
-                pending = [
-                    c for c in external if self._engine.get(state_index, digest_id(rule.id, start, c)) is None
-                ]
+            for start, end in completed_intervals(rule.digest.minutes, now):
+                ids = {c: digest_id(rule.id, start, c) for c in external}
+                unknown = {c: i for c, i in ids.items() if i not in self._settled}
+                pending = [c for c, i in unknown.items() if self._engine.get(state_index, i) is None]
+                self._settled.update(i for c, i in unknown.items() if c not in pending)
                 if not pending:
                     continue
                 alerts = self._alerts(rule.id, start, end)
@@ -102,7 +102,7 @@ class DigestSender:
                     # Recorded even when empty or failed: an interval is settled once.
                     self._engine.index_document(
                         state_index,
-                        digest_id(rule.id, start, reference),
+                        ids[reference],
                         {
                             "kind": "digest",
                             "rule_id": rule.id,
@@ -110,6 +110,7 @@ class DigestSender:
                             "keys": [reference],
                         },
                     )
+                    self._settled.add(ids[reference])
         return results
 
     def _send(self, reference: str, alerts: list[Alert], start: datetime, end: datetime) -> DeliveryResult:

@@ -17,11 +17,6 @@ from newsmon.alerts.windows import frequency_alert, spike_alert
 from newsmon.nlp.models import EnrichedArticle
 
 
-def event_time_of(published_at: datetime | None, ingested_at: datetime) -> datetime:
-    """Event time: when the article was published, else when it arrived."""
-    return (published_at or ingested_at).astimezone(UTC)
-
-
 def throttle_key(rule: Rule, alert: Alert) -> str:
     """What a throttle counts per: the rule, the entities the alert is about, or its story."""
     if rule.throttle is None or rule.throttle.per == "rule":
@@ -71,7 +66,7 @@ def alerts_for(
     """
     if item.article.duplicate is not None:
         return []  # a copy of an article that already had its alerts
-    at = event_time_of(item.article.published_at, item.article.ingested_at)
+    at = item.article.event_time
     too_late = allowed_lateness is not None and at < (now or datetime.now(UTC)) - allowed_lateness
     if index.has_first_seen_rules:
         state.record_sighting(item.article.id, at, sighting_keys(item))

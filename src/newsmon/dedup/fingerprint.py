@@ -17,6 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 from datasketch import MinHash
@@ -51,7 +52,7 @@ class Fingerprint:
     signature: tuple[int, ...]
     size: int = 0  # number of distinct shingles
 
-    @property
+    @cached_property  # read by the candidate query, the stored document and the overlay
     def bands(self) -> list[str]:
         rows = len(self.signature) // BANDS
         return [
