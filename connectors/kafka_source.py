@@ -57,6 +57,10 @@ class KafkaReadOptions:
     auto_offset_reset: str = "earliest"
     idle_timeout_s: float | None = None
     commit_offsets: bool = True
+    # Spread the records over the runner's parallel workers (a Reshuffle after the read).
+    # Only for runners that run stages in parallel (Flink): Beam's local runner would hold
+    # the shuffled records until the unbounded read ends.
+    redistribute: bool = False
 
 
 def _consumer(settings: KafkaSettings, options: KafkaReadOptions) -> KafkaConsumer:
@@ -239,4 +243,8 @@ class ReadFromKafkaTopic(beam.PTransform[PBegin, PCollection[KafkaRecord]]):
             | "DiscoverPartitions" >> beam.ParDo(_DiscoverPartitionsFn(self._settings, self._options))
             | "ReadPartitions" >> beam.ParDo(_ReadPartitionFn(self._settings, self._options))
         )
+        if self._options.redistribute:
+            # Safe for the offset commits: Flink finalizes the reading bundle only when a
+            # checkpoint completes, after every stage has processed what came before it.
+            records = records | "SpreadRecords" >> beam.Reshuffle()
         return records

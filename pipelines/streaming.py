@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 
 import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
-from apache_beam.options.pipeline_options import PipelineOptions
-from apache_beam.runners.runner import PipelineResult, PipelineRunner
+from apache_beam.runners.runner import PipelineResult
 
 from newsmon.alerts.digests import DigestScheduler, DigestSender
 from newsmon.alerts.store import RuleStore
@@ -33,6 +32,7 @@ from newsmon.connectors.kafka_source import KafkaReadOptions, ReadFromKafkaTopic
 from newsmon.connectors.search import connect_search_engine
 from newsmon.connectors.search_sink import WriteToSearchIndex
 from newsmon.messages import DeadLetter
+from newsmon.pipelines.runners import make_runner_and_options
 from newsmon.pipelines.stages.alerts import MatchAlertRules
 from newsmon.pipelines.stages.dedup import MarkDuplicates
 from newsmon.pipelines.stages.deliver import DeliverAlerts
@@ -53,6 +53,7 @@ def build_pipeline(pipeline: beam.Pipeline, settings: Settings, idle_timeout_s: 
         max_poll_records=settings.pipeline.max_poll_records,
         auto_offset_reset=settings.pipeline.auto_offset_reset,
         idle_timeout_s=idle_timeout_s,
+        redistribute=settings.pipeline.runner == "flink" and settings.pipeline.flink.parallelism > 1,
     )
     records = pipeline | "ReadArticles" >> ReadFromKafkaTopic(settings.kafka, read_options)
     parsed = records | "ParseArticles" >> ParseArticles()
@@ -81,21 +82,6 @@ def build_pipeline(pipeline: beam.Pipeline, settings: Settings, idle_timeout_s: 
         delivered = alerts | "DeliverAlerts" >> DeliverAlerts(settings.alerts, settings.search)
         delivered.dead_letters | "WriteDeliveryDeadLetters" >> WriteDeadLetters(settings.kafka)
     indexed.rejected | "WriteIndexDeadLetters" >> WriteDeadLetters(settings.kafka)
-
-
-def make_runner_and_options(settings: Settings) -> tuple[PipelineRunner | str, PipelineOptions]:
-    """The Beam runner and options from the settings.
-
-    ``python`` selects Beam's FnApiRunner directly: the DirectRunner would first try to
-    download the Prism binary, which fails on machines without internet access.
-    """
-    options = PipelineOptions(settings.pipeline.beam_args)
-    if settings.pipeline.runner == "python":
-        from apache_beam.runners.portability.fn_api_runner.fn_runner import FnApiRunner
-
-        return FnApiRunner(), options
-    options = PipelineOptions(["--runner", settings.pipeline.runner, *settings.pipeline.beam_args])
-    return settings.pipeline.runner, options
 
 
 @dataclass
@@ -153,7 +139,7 @@ def digests_beside(settings: Settings) -> Iterator[None]:
 
 def run_pipeline(settings: Settings, idle_timeout_s: float | None = None) -> RunSummary:
     """Run the streaming pipeline until cancelled (or, with ``idle_timeout_s``, until drained)."""
-    runner, options = make_runner_and_options(settings)
+    runner, options = make_runner_and_options(settings.pipeline, drain=idle_timeout_s is not None)
     pipeline = beam.Pipeline(runner=runner, options=options)
     build_pipeline(pipeline, settings, idle_timeout_s)
     with digests_beside(settings):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -40,11 +41,15 @@ def _configure_logging(verbose: bool = False) -> None:
 
 
 @services_app.command("up")
-def services_up() -> None:
+def services_up(
+    flink: Annotated[
+        bool, typer.Option(help="Also start Beam's Flink job server (for pipeline.runner: flink)")
+    ] = False,
+) -> None:
     """Start the local Kafka and OpenSearch (or check the external ones). Idempotent."""
     from newsmon.services.manager import ServicesManager
 
-    for message in ServicesManager(_settings()).up():
+    for message in ServicesManager(_settings()).up(flink=flink):
         typer.echo(message)
 
 
@@ -65,7 +70,7 @@ def services_status() -> None:
     statuses = ServicesManager(_settings()).status()
     for status in statuses:
         typer.echo(f"{status.name:9} {'up' if status.running else 'down':5} {status.detail}")
-    if not all(s.running for s in statuses if s.name not in ("pipeline", "desk")):
+    if not all(s.running for s in statuses if s.name in ("kafka", "search")):
         raise typer.Exit(1)
 
 
@@ -281,6 +286,23 @@ def feeds_run(
             stop.set()
     finally:
         producer.close()
+
+
+@app.command()
+def workers(
+    port: Annotated[int, typer.Option(help="Port of the worker pool (environment_config host:port)")] = 50000,
+) -> None:
+    """Run a pool of Beam SDK workers for ``pipeline.runner: flink`` with EXTERNAL environments.
+
+    Flink asks the pool for one worker process per parallel slot; each runs the Python
+    stages (spaCy included) on its own core.
+    """
+    # The pool starts each worker as `python -m ...` from PATH: make it this environment's.
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    command = [sys.executable, "-m", "apache_beam.runners.worker.worker_pool_main", f"--service_port={port}"]
+    typer.echo(f"Beam worker pool on port {port} (stop with Ctrl-C)")
+    os.execve(sys.executable, command, env)  # noqa: S606 - our own interpreter, fixed arguments
 
 
 @app.command()

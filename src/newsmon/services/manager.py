@@ -10,6 +10,7 @@ import sys
 from dataclasses import dataclass
 
 from newsmon.exceptions import ServiceError
+from newsmon.services.flink import LocalFlinkJobServer
 from newsmon.services.kafka import LocalKafka
 from newsmon.services.opensearch import LocalOpenSearch
 from newsmon.services.process import ManagedProcess
@@ -33,6 +34,7 @@ class ServicesManager:
         self.settings = settings
         self.kafka = LocalKafka(settings.kafka, settings.services)
         self.opensearch = LocalOpenSearch(settings.search, settings.services)
+        self.flink = LocalFlinkJobServer(settings.pipeline.flink, settings.services)
         state = settings.services.state_dir.resolve()
         self.pipeline = ManagedProcess(
             name="pipeline",
@@ -47,8 +49,9 @@ class ServicesManager:
             marker=DESK_MARKER,
         )
 
-    def up(self) -> list[str]:
-        """Start (or check, when external) Kafka and the search engine; idempotent."""
+    def up(self, flink: bool = False) -> list[str]:
+        """Start (or check, when external) Kafka and the search engine, and with ``flink``
+        the Flink job server; idempotent."""
         messages = []
         if self.settings.kafka.external:
             if not self.kafka.healthy():
@@ -64,12 +67,16 @@ class ServicesManager:
             messages.append(f"search engine external at {self.settings.search.url}: ok")
         else:
             messages.append(self.opensearch.start())
+        if flink:
+            messages.append(self.flink.start())
         return messages
 
     def down(self) -> list[str]:
         """Stop the background pipeline and the local services (never external ones)."""
         messages = ["pipeline stopped" if self.pipeline.stop() else "pipeline was not running"]
         messages.append("desk stopped" if self.desk.stop() else "desk was not running")
+        if self.flink.process.is_running():
+            messages.append(self.flink.stop())
         if not self.settings.kafka.external:
             messages.append(self.kafka.stop())
         if not self.settings.search.external:
@@ -97,6 +104,13 @@ class ServicesManager:
                     if self.settings.search.external
                     else f" (pid {self.opensearch.process.pid()})"
                 ),
+            ),
+            ServiceStatus(
+                "flink",
+                self.flink.process.is_running(),
+                f"job server {self.flink.address} (pid {self.flink.process.pid()})"
+                if self.flink.process.is_running()
+                else "not running (optional: newsmon services up --flink)",
             ),
             ServiceStatus(
                 "pipeline",

@@ -1,0 +1,84 @@
+"""Which Beam runner executes the pipeline, and its options, from the settings.
+
+- ``python``: Beam's local FnApiRunner, in this process (the default).
+- ``flink``: Beam's portable Flink runner, through the job service of a Flink job server
+  (``newsmon services up --flink`` starts a local one with an embedded Flink cluster).
+- anything else: passed to Beam as ``--runner`` with ``pipeline.beam_args``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.runners.runner import PipelineRunner
+
+from newsmon.settings import FlinkSettings, PipelineSettings
+
+
+class FlinkExtraOptions(PipelineOptions):
+    """Options of Beam's Flink runner that its Python SDK does not declare.
+
+    Declared here so that the Python SDK passes it on to the job server (undeclared
+    options are dropped), where Flink's ``checkpointingInterval`` reads it. Without
+    checkpoints the portable Flink runner never finalizes bundles, and the Kafka source
+    commits its offsets in a bundle finalizer.
+    """
+
+    @classmethod
+    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--checkpointing_interval",
+            type=int,
+            default=None,
+            help="Flink checkpoint interval in milliseconds (the Flink runner's own option).",
+        )
+        parser.add_argument(
+            "--shutdown_sources_after_idle_ms",
+            type=int,
+            default=None,
+            help="Flink: finish the job's sources (so the job) after this idle time (drain runs).",
+        )
+
+
+def flink_args(flink: FlinkSettings, drain: bool = False) -> list[str]:
+    """Pipeline options that submit to a Flink job server as a streaming job.
+
+    With ``drain`` (``newsmon run --idle-timeout``) the job's sources may finish, so the
+    Flink job ends once the Kafka read has ended; otherwise Flink keeps them open for
+    checkpoints and the job runs until cancelled.
+    """
+    args = [
+        "--runner=PortableRunner",
+        f"--job_endpoint={flink.job_endpoint}",
+        f"--environment_type={flink.environment_type}",
+        "--streaming",
+        f"--parallelism={flink.parallelism}",
+        f"--checkpointing_interval={flink.checkpointing_interval_ms}",
+    ]
+    if flink.environment_type == "EXTERNAL":
+        # One SDK worker process per parallel slot, not one shared by all of them.
+        args.append(f"--sdk_worker_parallelism={flink.parallelism}")
+    if flink.environment_config:
+        args.append(f"--environment_config={flink.environment_config}")
+    if drain:
+        args.append("--shutdown_sources_after_idle_ms=5000")
+    return args
+
+
+def make_runner_and_options(
+    pipeline: PipelineSettings, drain: bool = False
+) -> tuple[PipelineRunner | str, PipelineOptions]:
+    """The Beam runner and options from the settings (``drain``: a run that ends when idle).
+
+    ``python`` selects Beam's FnApiRunner directly: the DirectRunner would first try to
+    download the Prism binary, which fails on machines without internet access.
+    """
+    if pipeline.runner == "python":
+        from apache_beam.runners.portability.fn_api_runner.fn_runner import FnApiRunner
+
+        return FnApiRunner(), PipelineOptions(pipeline.beam_args)
+    if pipeline.runner == "flink":
+        return "PortableRunner", PipelineOptions([*flink_args(pipeline.flink, drain), *pipeline.beam_args])
+    options = PipelineOptions(["--runner", pipeline.runner, *pipeline.beam_args])
+    return pipeline.runner, options

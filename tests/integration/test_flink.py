@@ -1,0 +1,87 @@
+"""The same pipeline on Apache Flink: Beam's Flink job server (embedded Flink cluster, jars
+from Maven), two parallel slots, each with its own SDK worker process from `newsmon workers`,
+real Kafka in and the real search engine out."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from newsmon.article import parse_article
+from newsmon.connectors.kafka import consumer_lag
+from newsmon.services.manager import ServicesManager
+from newsmon.services.process import port_is_open, wait_until
+from newsmon.settings import Settings
+from tests.helpers import real_article_lines, shared_file
+from tests.integration.conftest import World
+from tests.integration.servers import free_port
+
+POISON = [b"{not json", b'{"title": "a title and no body"}']
+
+
+@pytest.fixture(scope="module")
+def flink_job_server(services: Settings) -> Iterator[Settings]:
+    """The local Flink job server for this module (stopped afterwards: it holds 1 GB)."""
+    manager = ServicesManager(services)
+    was_running = manager.flink.process.is_running()
+    manager.flink.start()
+    yield services
+    if not was_running:
+        manager.flink.stop()
+
+
+@pytest.fixture
+def worker_pool() -> Iterator[str]:
+    """``newsmon workers`` on a free port; its address for ``environment_config``."""
+    port = free_port()
+    pool = subprocess.Popen(
+        [sys.executable, "-m", "newsmon", "workers", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert wait_until(lambda: port_is_open("127.0.0.1", port), 60), "worker pool did not start"
+        yield f"127.0.0.1:{port}"
+    finally:
+        pool.terminate()
+        pool.wait(timeout=30)
+
+
+def test_pipeline_runs_on_flink_with_two_workers(
+    world: World, flink_job_server: Settings, worker_pool: str
+) -> None:
+    world.extra_env.update(
+        {
+            "NEWSMON_PIPELINE__RUNNER": "flink",
+            "NEWSMON_PIPELINE__FLINK__JOB_ENDPOINT": flink_job_server.pipeline.flink.job_endpoint,
+            "NEWSMON_PIPELINE__FLINK__PARALLELISM": "2",
+            "NEWSMON_PIPELINE__FLINK__ENVIRONMENT_TYPE": "EXTERNAL",
+            "NEWSMON_PIPELINE__FLINK__ENVIRONMENT_CONFIG": worker_pool,
+            "NEWSMON_PIPELINE__FLINK__CHECKPOINTING_INTERVAL_MS": "2000",
+        }
+    )
+    seed = json.dumps(
+        {"title": "Johnson and Putin", "body": shared_file("seed-article.txt").read_text(), "source": "seed"}
+    ).encode()
+    articles = [seed, *real_article_lines(30)]
+    world.produce(articles[:15], [parse_article(raw).id.encode() for raw in articles[:15]])
+    world.produce(POISON)
+    world.produce(articles[15:], [parse_article(raw).id.encode() for raw in articles[15:]])
+
+    output = world.run_pipeline(idle_timeout=10, timeout=600)
+
+    assert world.count() == len(articles), output
+    assert "articles_parsed=31" in output  # Beam metrics come back from the Flink job
+    dead = world.read_topic(world.settings.kafka.dead_letter_topic, expected=len(POISON))
+    assert sorted(m.value for m in dead) == sorted(POISON)  # type: ignore[attr-defined]
+    # Offsets are committed by bundle finalization, which Flink runs on checkpoints.
+    assert consumer_lag(world.settings.kafka) == 0
+    response = world.engine.search(
+        world.settings.search.articles_index,
+        {"query": {"term": {"entity_names": "Vladimir Putin"}}, "_source": ["source"]},
+    )
+    assert "seed" in {hit["_source"]["source"] for hit in response["hits"]["hits"]}
