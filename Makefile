@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo serve test audit lock lint typecheck unit integration services-up down status clean
+.PHONY: setup demo flink-demo serve test audit lock lint typecheck unit integration services-up down status clean
 
 $(STAMP): pyproject.toml requirements.lock
 	scripts/bootstrap-system.sh
@@ -56,6 +56,19 @@ unit: setup
 integration: setup
 	$(BIN)/newsmon services up
 	$(BIN)/python -m pytest tests/integration
+
+## flink-demo: the same pipeline on Apache Flink (Beam's Flink job server, embedded Flink, 2 slots)
+FLINK_DEMO_ENV := NEWSMON_KAFKA__ARTICLES_TOPIC=flink-demo NEWSMON_KAFKA__CONSUMER_GROUP=flink-demo \
+	NEWSMON_SEARCH__ARTICLES_INDEX=newsmon-flink-demo NEWSMON_PIPELINE__RUNNER=flink \
+	NEWSMON_PIPELINE__FLINK__PARALLELISM=2 NEWSMON_PIPELINE__FLINK__ENVIRONMENT_TYPE=EXTERNAL \
+	NEWSMON_PIPELINE__FLINK__ENVIRONMENT_CONFIG=127.0.0.1:50000
+flink-demo: setup
+	$(BIN)/newsmon services up --flink
+	$(FLINK_DEMO_ENV) $(BIN)/newsmon init
+	$(FLINK_DEMO_ENV) $(BIN)/newsmon replay ../shared/data/provenance/provenance_articles.jsonl --limit 60
+	$(BIN)/newsmon workers --port 50000 & pool=$$!; \
+	  $(FLINK_DEMO_ENV) $(BIN)/newsmon run --idle-timeout 15; status=$$?; kill $$pool; exit $$status
+	$(FLINK_DEMO_ENV) $(BIN)/newsmon search Putin --size 5
 
 services-up: setup
 	$(BIN)/newsmon services up

@@ -1,9 +1,10 @@
 """End-to-end throughput beside bare spaCy, in one run: real articles through Kafka, the
 whole streaming pipeline (parse, duplicates, NLP, stories, index, alerts) into the real
 search engine, against spaCy's ``nlp.pipe`` alone on the same texts with the same model
-(the floor of our cost). Also 1 vs 2 worker processes, and peak RSS.
+(the floor of our cost). Also on Flink with 1 and 2 parallel slots, and peak RSS.
 
-    .venv/bin/python -m bench.throughput [--articles 200] [--corpus PATH] [--workers 1 2]
+    .venv/bin/python -m bench.throughput [--articles 200] [--corpus PATH] \
+        [--runners local flink:1 flink:2]
 
 The pipeline is warmed up (spaCy loaded, one article indexed) before the clock starts;
 then the whole batch is produced at once and the clock stops when the last article is
@@ -13,19 +14,22 @@ searchable: a backlog drained at full speed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
+import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import spacy
 
-from bench.harness import SHARED_DATA, bench_world, valid_articles
+from bench.harness import SHARED_DATA, BenchWorld, bench_world, valid_articles
 from newsmon.article import parse_article
 from newsmon.connectors.kafka import make_producer
 from newsmon.services.manager import ServicesManager
 from newsmon.services.process import wait_until
+from newsmon.services.workers import worker_pool
 from newsmon.settings import NlpSettings, load_settings
 
 DEFAULT_CORPUS = SHARED_DATA / "reuters21578" / "reuters21578.jsonl"
@@ -65,25 +69,77 @@ def _cpu_seconds(pid: int | None) -> float:
     return total
 
 
-def pipeline_run(lines: list[bytes], workers: int) -> tuple[float, float, int, dict[str, float]]:
-    """Articles/s of the whole pipeline draining a backlog, its peak RSS (MiB), copies found,
-    and the CPU seconds per article of the pipeline, the search engine and the broker."""
-    with bench_world() as world:
-        idle_timeout = None
-        if workers > 1:
-            args = ["--direct_num_workers", str(workers), "--direct_running_mode", "multi_processing"]
-            world.env["NEWSMON_PIPELINE__BEAM_ARGS"] = json.dumps(args)
-            # The multi-process local runner drops the source's deferred work: it cannot run
-            # unbounded. With an idle timeout it reads what the topic held at its start.
-            idle_timeout = 120.0
-        pipeline = world.start_pipeline(idle_timeout)
+@contextmanager
+def _runner_processes(world: BenchWorld, runner: str) -> Iterator[dict[str, int | None]]:
+    """Point the world's pipeline at ``runner``; start what it needs; their pids by role."""
+    if runner == "local":
+        yield {}
+        return
+    kind, _, slots = runner.partition(":")
+    if kind != "flink" or not slots.isdigit():
+        raise SystemExit(f"unknown runner {runner!r}: use local or flink:N")
+    manager = ServicesManager(load_settings())
+    started_here = not manager.flink.process.is_running()
+    manager.up(flink=True)
+    with worker_pool() as pool, _stopped_after(manager, started_here):
+        world.env.update(
+            {
+                "NEWSMON_PIPELINE__RUNNER": "flink",
+                "NEWSMON_PIPELINE__FLINK__PARALLELISM": slots,
+                "NEWSMON_PIPELINE__FLINK__ENVIRONMENT_TYPE": "EXTERNAL",
+                "NEWSMON_PIPELINE__FLINK__ENVIRONMENT_CONFIG": pool.address,
+            }
+        )
+        yield {"SDK workers": pool.pid, "Flink": manager.flink.process.pid()}
+
+
+@contextmanager
+def _stopped_after(manager: ServicesManager, stop: bool) -> Iterator[None]:
+    # Beam's cancel does not end a job on the embedded Flink cluster; stopping the job
+    # server does (and frees its memory).
+    try:
+        yield
+    finally:
+        if stop:
+            manager.flink.stop()
+
+
+def _worker_pids(pipeline_pid: int, extra: dict[str, int | None]) -> list[int]:
+    """The processes whose peak RSS is 'per worker': the pipeline's own, or the SDK workers."""
+    pool = extra.get("SDK workers")
+    if pool is None:
+        return [pipeline_pid]
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            producer = make_producer(world.kafka, linger_ms=5)
-            producer.send(world.kafka.articles_topic, key=b"warm", value=lines[0]).get(timeout=30)
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pool:
+                children.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return children or [pipeline_pid]
+
+
+def pipeline_run(lines: list[bytes], runner: str) -> tuple[float, float, int, dict[str, float]]:
+    """Articles/s of the whole pipeline draining a backlog, its peak RSS (MiB), copies found,
+    and the CPU seconds per article of each process taking part.
+
+    ``runner``: ``local`` (Beam's local runner in one process) or ``flink:N`` (the local
+    Flink job server with N parallel slots, each with its own SDK worker process).
+    """
+    with bench_world() as world, _runner_processes(world, runner) as extra_pids:
+        producer = make_producer(world.kafka, linger_ms=5)
+        # The warm-up article is waiting when the pipeline starts: on Flink with EXTERNAL
+        # workers, a job started on an empty topic was seen to never pass records on.
+        producer.send(world.kafka.articles_topic, key=b"warm", value=lines[0]).get(timeout=30)
+        # On Flink the job runs as a drain run (sources may finish once idle): in continuous
+        # mode a job was seen to stall now and then before its first record (docs/flink.md).
+        pipeline = world.start_pipeline(idle_timeout=None if runner == "local" else 120.0)
+        try:
             assert wait_until(lambda: world.indexed() >= 1, 240, 0.5), "pipeline did not start"
             services = ServicesManager(load_settings())
             pids = {
                 "pipeline": pipeline.pid,
+                **extra_pids,
                 "search engine": services.opensearch.process.pid(),
                 "broker": services.kafka.process.pid(),
             }
@@ -95,12 +151,16 @@ def pipeline_run(lines: list[bytes], workers: int) -> tuple[float, float, int, d
             producer.close()
             assert wait_until(lambda: world.indexed() >= len(lines), 1800, 0.25), "pipeline did not drain"
             elapsed = time.perf_counter() - started
-            rss = _peak_rss_mib(pipeline.pid)  # with several workers: the main process only
+            rss = max(_peak_rss_mib(pid) for pid in _worker_pids(pipeline.pid, extra_pids))
             count = len(lines) - 1
             cpu = {name: (_cpu_seconds(pid) - cpu_before[name]) / count for name, pid in pids.items()}
         finally:
-            pipeline.kill()
-            pipeline.wait(timeout=30)
+            pipeline.terminate()  # cancels a Flink job too
+            try:
+                pipeline.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                pipeline.kill()
+                pipeline.wait(timeout=30)
         world.engine.refresh(world.search.articles_index)
         copies = world.engine.count(world.search.articles_index, {"exists": {"field": "duplicate.of"}})
         return (len(lines) - 1) / elapsed, rss, copies, cpu
@@ -112,7 +172,12 @@ def main() -> None:
     )
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--workers", type=int, nargs="+", default=[1])
+    parser.add_argument(
+        "--runners",
+        nargs="+",
+        default=["local"],
+        help="local (Beam's local runner) and/or flink:N (Flink job server, N slots)",
+    )
     args = parser.parse_args()
     lines = valid_articles(args.corpus, args.articles + 1)
     settings = NlpSettings()
@@ -125,9 +190,9 @@ def main() -> None:
     print(f"{'':44} {'articles/s':>10} {'x spaCy':>8} {'peak RSS':>10}")
     bare = f"bare spaCy nlp.pipe (batch {settings.batch_size})"
     print(f"{bare:44} {floor:10.1f} {1.0:8.2f} {'':>10}   CPU ms/article: {1000 * floor_cpu:.0f}")
-    for workers in args.workers:
-        rate, rss, copies, cpu = pipeline_run(lines, workers)
-        label = f"whole pipeline, {workers} worker(s) ({copies} copies found)"
+    for runner in args.runners:
+        rate, rss, copies, cpu = pipeline_run(lines, runner)
+        label = f"whole pipeline, {runner} ({copies} copies found)"
         shares = ", ".join(f"{name} {1000 * seconds:.0f}" for name, seconds in cpu.items())
         print(f"{label:44} {rate:10.1f} {rate / floor:8.2f} {rss:8.0f} MiB   CPU ms/article: {shares}")
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

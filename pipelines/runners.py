@@ -34,6 +34,12 @@ class FlinkExtraOptions(PipelineOptions):
             help="Flink checkpoint interval in milliseconds (the Flink runner's own option).",
         )
         parser.add_argument(
+            "--number_of_execution_retries",
+            type=int,
+            default=None,
+            help="Flink: restarts of a failed job before it fails for good.",
+        )
+        parser.add_argument(
             "--shutdown_sources_after_idle_ms",
             type=int,
             default=None,
@@ -55,6 +61,9 @@ def flink_args(flink: FlinkSettings, drain: bool = False) -> list[str]:
         "--streaming",
         f"--parallelism={flink.parallelism}",
         f"--checkpointing_interval={flink.checkpointing_interval_ms}",
+        # Flink's default with checkpoints is to restart forever; a job whose SDK workers
+        # are gone (the LOOPBACK submitter stopped) would then never end.
+        f"--number_of_execution_retries={flink.restart_attempts}",
     ]
     if flink.environment_type == "EXTERNAL":
         # One SDK worker process per parallel slot, not one shared by all of them.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -196,6 +197,8 @@ def run(
     from newsmon.pipelines.streaming import run_pipeline
 
     _configure_logging(verbose)
+    # `services down` and supervisors stop with SIGTERM: cancel the job as on Ctrl-C.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     summary = run_pipeline(_settings(), idle_timeout_s=idle_timeout)
     typer.echo(f"pipeline finished: {summary}")
 

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, PositiveFloat, PositiveInt, SecretStr, field_validator
+from pydantic import BaseModel, Field, NonNegativeInt, PositiveFloat, PositiveInt, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -144,6 +144,9 @@ class FlinkSettings(BaseModel):
         default=None, description="EXTERNAL: host:port of the worker pool; PROCESS/DOCKER: see Beam."
     )
     parallelism: PositiveInt = Field(default=1, description="Flink parallelism of every stage.")
+    restart_attempts: NonNegativeInt = Field(
+        default=3, description="Restarts of a failed job (from its last checkpoint) before it fails."
+    )
     checkpointing_interval_ms: PositiveInt = Field(
         default=5000,
         description=(

@@ -5,8 +5,6 @@ real Kafka in and the real search engine out."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -14,11 +12,10 @@ import pytest
 from newsmon.article import parse_article
 from newsmon.connectors.kafka import consumer_lag
 from newsmon.services.manager import ServicesManager
-from newsmon.services.process import port_is_open, wait_until
+from newsmon.services.workers import worker_pool
 from newsmon.settings import Settings
 from tests.helpers import real_article_lines, shared_file
 from tests.integration.conftest import World
-from tests.integration.servers import free_port
 
 POISON = [b"{not json", b'{"title": "a title and no body"}']
 
@@ -35,24 +32,13 @@ def flink_job_server(services: Settings) -> Iterator[Settings]:
 
 
 @pytest.fixture
-def worker_pool() -> Iterator[str]:
-    """``newsmon workers`` on a free port; its address for ``environment_config``."""
-    port = free_port()
-    pool = subprocess.Popen(
-        [sys.executable, "-m", "newsmon", "workers", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        assert wait_until(lambda: port_is_open("127.0.0.1", port), 60), "worker pool did not start"
-        yield f"127.0.0.1:{port}"
-    finally:
-        pool.terminate()
-        pool.wait(timeout=30)
+def pool_address() -> Iterator[str]:
+    with worker_pool() as pool:
+        yield pool.address
 
 
 def test_pipeline_runs_on_flink_with_two_workers(
-    world: World, flink_job_server: Settings, worker_pool: str
+    world: World, flink_job_server: Settings, pool_address: str
 ) -> None:
     world.extra_env.update(
         {
@@ -60,7 +46,7 @@ def test_pipeline_runs_on_flink_with_two_workers(
             "NEWSMON_PIPELINE__FLINK__JOB_ENDPOINT": flink_job_server.pipeline.flink.job_endpoint,
             "NEWSMON_PIPELINE__FLINK__PARALLELISM": "2",
             "NEWSMON_PIPELINE__FLINK__ENVIRONMENT_TYPE": "EXTERNAL",
-            "NEWSMON_PIPELINE__FLINK__ENVIRONMENT_CONFIG": worker_pool,
+            "NEWSMON_PIPELINE__FLINK__ENVIRONMENT_CONFIG": pool_address,
             "NEWSMON_PIPELINE__FLINK__CHECKPOINTING_INTERVAL_MS": "2000",
         }
     )
