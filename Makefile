@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo flink-demo serve test audit lock lint typecheck unit integration services-up down status clean
+.PHONY: setup demo flink-demo bench serve test audit lock lint typecheck unit integration services-up down status clean
 
 $(STAMP): pyproject.toml requirements.lock
 	scripts/bootstrap-system.sh
@@ -69,6 +69,10 @@ flink-demo: setup
 	$(BIN)/newsmon workers --port 50000 & pool=$$!; \
 	  $(FLINK_DEMO_ENV) $(BIN)/newsmon run --idle-timeout 15; status=$$?; kill $$pool; exit $$status
 	$(FLINK_DEMO_ENV) $(BIN)/newsmon search Putin --size 5
+
+## bench: every benchmark in one run, each printing its table (docs/benchmarks.md)
+bench: setup
+	$(BIN)/python -m bench
 
 services-up: setup
 	$(BIN)/newsmon services up

@@ -19,8 +19,9 @@ from newsmon.settings import FlinkSettings, PipelineSettings
 class FlinkExtraOptions(PipelineOptions):
     """Options of Beam's Flink runner that its Python SDK does not declare.
 
-    Declared here so that the Python SDK passes it on to the job server (undeclared
-    options are dropped), where Flink's ``checkpointingInterval`` reads it. Without
+    Declared here so that the Python SDK passes them on to the job server (undeclared
+    options are dropped with an "Unparseable argument" warning), where the Flink runner's
+    options of the same names read them (``checkpointingInterval``, ...). Without
     checkpoints the portable Flink runner never finalizes bundles, and the Kafka source
     commits its offsets in a bundle finalizer.
     """

@@ -1,6 +1,7 @@
 """The same pipeline on Apache Flink: Beam's Flink job server (embedded Flink cluster, jars
-from Maven), two parallel slots, each with its own SDK worker process from `newsmon workers`,
-real Kafka in and the real search engine out."""
+from Maven), with the Python stages in the submitting process (LOOPBACK, one slot) or in
+two SDK worker processes from `newsmon workers` (EXTERNAL, two slots); real Kafka in and
+the real search engine out."""
 
 from __future__ import annotations
 
@@ -37,19 +38,27 @@ def pool_address() -> Iterator[str]:
         yield pool.address
 
 
-def test_pipeline_runs_on_flink_with_two_workers(
-    world: World, flink_job_server: Settings, pool_address: str
+@pytest.mark.parametrize(
+    ("environment", "slots"),
+    [("LOOPBACK", 1), ("EXTERNAL", 2)],
+    ids=["loopback-1-slot", "worker-pool-2-slots"],
+)
+def test_pipeline_runs_on_flink(
+    world: World, flink_job_server: Settings, environment: str, slots: int, request: pytest.FixtureRequest
 ) -> None:
     world.extra_env.update(
         {
             "NEWSMON_PIPELINE__RUNNER": "flink",
             "NEWSMON_PIPELINE__FLINK__JOB_ENDPOINT": flink_job_server.pipeline.flink.job_endpoint,
-            "NEWSMON_PIPELINE__FLINK__PARALLELISM": "2",
-            "NEWSMON_PIPELINE__FLINK__ENVIRONMENT_TYPE": "EXTERNAL",
-            "NEWSMON_PIPELINE__FLINK__ENVIRONMENT_CONFIG": pool_address,
+            "NEWSMON_PIPELINE__FLINK__PARALLELISM": str(slots),
+            "NEWSMON_PIPELINE__FLINK__ENVIRONMENT_TYPE": environment,
             "NEWSMON_PIPELINE__FLINK__CHECKPOINTING_INTERVAL_MS": "2000",
         }
     )
+    if environment == "EXTERNAL":
+        world.extra_env["NEWSMON_PIPELINE__FLINK__ENVIRONMENT_CONFIG"] = request.getfixturevalue(
+            "pool_address"
+        )
     seed = json.dumps(
         {"title": "Johnson and Putin", "body": shared_file("seed-article.txt").read_text(), "source": "seed"}
     ).encode()
