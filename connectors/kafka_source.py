@@ -57,6 +57,8 @@ class KafkaReadOptions:
     auto_offset_reset: str = "earliest"
     idle_timeout_s: float | None = None
     commit_offsets: bool = True
+    # With idle_timeout_s: how long a drained partition waits for its last offset commit.
+    commit_wait_s: float = 60.0
     # Spread the records over the runner's parallel workers (a Reshuffle after the read).
     # Only for runners that run stages in parallel (Flink): Beam's local runner would hold
     # the shuffled records until the unbounded read ends.
@@ -144,6 +146,8 @@ class _ReadPartitionFn(beam.DoFn):
     def setup(self) -> None:
         self._consumers: dict[TopicPartition, KafkaConsumer] = {}
         self._last_record_at: dict[TopicPartition, float] = {}
+        # Per partition: the offset a registered but not yet run finalizer will commit.
+        self._awaiting_commit: dict[TopicPartition, int] = {}
 
     def teardown(self) -> None:
         for consumer in self._consumers.values():
@@ -194,16 +198,36 @@ class _ReadPartitionFn(beam.DoFn):
         if last_offset is not None:
             self._last_record_at[tp] = now
             if self._options.commit_offsets:
+                self._awaiting_commit[tp] = last_offset + 1
                 bundle_finalizer.register(self._commit_callback(consumer, tp, last_offset + 1))
         else:
             self._last_record_at.setdefault(tp, now)
-            idle_for = now - self._last_record_at[tp]
-            if self._options.idle_timeout_s is not None and idle_for >= self._options.idle_timeout_s:
-                _LOG.info("partition %s idle for %.1fs: done", tp, idle_for)
+            if self._drained(tp, now - self._last_record_at[tp]):
                 # Claiming the end of the unbounded range finishes this restriction.
                 tracker.try_claim(_UNBOUNDED_END)
                 return
         tracker.defer_remainder()
+
+    def _drained(self, tp: TopicPartition, idle_for: float) -> bool:
+        """With an idle timeout: whether this partition's read may finish now.
+
+        Idle long enough, and the commit of what was read has run: a runner may finalize
+        bundles well after they end (Flink: when a checkpoint completes), and once the
+        read finishes the job ends without that last commit. Waits for it up to
+        ``commit_wait_s`` more, then finishes anyway (the next run re-reads the rest).
+        """
+        timeout = self._options.idle_timeout_s
+        if timeout is None or idle_for < timeout:
+            return False
+        pending = self._awaiting_commit.get(tp)
+        if pending is not None and idle_for < timeout + self._options.commit_wait_s:
+            return False
+        if pending is not None:
+            _LOG.warning(
+                "partition %s: offsets from %d not committed; the next run re-reads them", tp, pending
+            )
+        _LOG.info("partition %s idle for %.1fs: done", tp, idle_for)
+        return True
 
     def _commit_callback(self, consumer: KafkaConsumer, tp: TopicPartition, next_offset: int) -> Any:
         def commit() -> None:
@@ -216,6 +240,8 @@ class _ReadPartitionFn(beam.DoFn):
                     "offset commit failed for %s at %d (%s); the next commit covers it", tp, next_offset, e
                 )
                 return
+            if self._awaiting_commit.get(tp) == next_offset:
+                del self._awaiting_commit[tp]
             _LOG.debug("committed %s next_offset=%d", tp, next_offset)
 
         return commit

@@ -77,6 +77,6 @@ def test_pipeline_runs_on_flink(
     assert consumer_lag(world.settings.kafka) == 0
     response = world.engine.search(
         world.settings.search.articles_index,
-        {"query": {"term": {"entity_names": "Vladimir Putin"}}, "_source": ["source"]},
+        {"query": {"term": {"entity_names": "Vladimir Putin"}}, "_source": ["source"], "size": 50},
     )
     assert "seed" in {hit["_source"]["source"] for hit in response["hits"]["hits"]}
