@@ -11,6 +11,7 @@ from newsmon.nlp.gazetteer import default_gazetteer
 from newsmon.nlp.language import detect_language
 from newsmon.nlp.quotes import find_quote_spans
 from newsmon.nlp.topics import Taxonomy, score_topics
+from tests.helpers import shared_file
 
 
 def _enrich(enricher: Enricher, body: str, title: str = "") -> object:
@@ -50,6 +51,22 @@ def test_quote_over_two_paragraphs_keeps_its_speaker(enricher: Enricher) -> None
     )
     quotes = _enrich(enricher, body).quotes  # type: ignore[attr-defined]
     assert [q.speaker for q in quotes] == ["Boris Johnson"] * 3
+
+
+def test_quotes_signed_at_the_end_of_their_line_go_to_the_signer(enricher: Enricher) -> None:
+    # Readers' voices as HuffPost printed them (PolNeAR dev): each line a quote and its signer.
+    text = shared_file("polnear/dev/text/huff-post_2016-09-27_latinos-share-their-most-honest-.txt")
+    lines = text.read_text(encoding="utf-8").splitlines()
+    body = "\n".join(line for line in lines if "Krystal Correa" in line or "Esther Tapia" in line)
+    quotes = _enrich(enricher, body).quotes  # type: ignore[attr-defined]
+    assert [(q.speaker, q.cue) for q in quotes] == [("Krystal Correa", "signed"), ("Esther Tapia", "signed")]
+    assert body[quotes[1].speaker_mention.start : quotes[1].speaker_mention.end] == "Esther Tapia"
+
+
+def test_a_clause_after_a_dash_is_not_a_signature(enricher: Enricher) -> None:
+    body = "Boris Johnson told reporters: “We will not back down” — and the room fell silent."
+    quote = _enrich(enricher, body).quotes[0]  # type: ignore[attr-defined]
+    assert quote.speaker == "Boris Johnson" and quote.cue != "signed"
 
 
 def test_surname_belongs_to_the_full_name_in_the_article_not_the_knowledge_base(

@@ -10,7 +10,8 @@ quotes running over several paragraphs), then attributed with the dependency par
 - documents as speakers ("the press release stated") resolved to their author where the
   article says whose it is ("the press release by the Kremlin");
 - a paragraph that only continues a quote keeps the previous speaker;
-- embedded social posts, a post's text followed by "- Name (@handle) date", go to Name.
+- embedded social posts, a post's text followed by "- Name (@handle) date", go to Name;
+- a quotation signed at the end of its line ("...” ― Name") goes to Name.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Any
 
 from spacy.tokens import Doc, Span, Token
 
@@ -43,6 +45,14 @@ DOCUMENT_NOUNS = frozenset(
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 _GROUP_PRONOUNS = frozenset({"it", "they", "them"})
 _OPENERS = {"“": "”", '"': '"', "«": "»", "„": "“"}
+# Closing mark, a dash (horizontal bar, em or en dash), a name, the end of the line.
+_SIGNATURE_AFTER = re.compile(
+    r"[”\"]?[ \t]*[―—–][ \t]*(?P<name>[^\W\d_][^\n―—–“”\"(@]{0,78}?)[ \t]*\.?[ \t]*(?:\n|$)"
+)
+_MAX_NAME_WORDS = 6
+_NAME_PARTICLES = frozenset(
+    {"al", "bin", "da", "de", "del", "der", "di", "du", "la", "le", "van", "von", "y"}
+)
 _POST_SIGNATURE = re.compile(
     r"^[—–-]\s*(?P<name>[^\n(@]{2,80}?)\s*\((?P<handle>@\w{1,30})\)\s*(?P<date>[^\n]{0,40})$",
     re.MULTILINE,
@@ -195,6 +205,9 @@ class _EntityIndex:
 
 def _attribute(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> Quote:
     text = doc_text(doc)[span.start : span.end]
+    signed = _signature_after(doc, span, index)
+    if signed is not None:
+        return Quote(text=text, start=span.start, end=span.end, cue="signed", kind="quote", **signed)
     kind = "quote"
     sentences = _sentences_around(doc, span)
     if sentences and _is_partial(doc, span, sentences):
@@ -223,6 +236,30 @@ def _attribute(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> Quote:
         speaker_mention=mention,
         cue=cue,
         kind=kind,
+    )
+
+
+def _signature_after(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> dict[str, Any] | None:
+    """The speaker of a quotation signed at the end of its line ("...” ― Krystal Correa"),
+    as in readers' comments, roundups and epigraphs; None when it is not signed."""
+    match = _SIGNATURE_AFTER.match(doc_text(doc), span.end)
+    if match is None or not _looks_like_a_name(match.group("name")):
+        return None
+    start, end = match.span("name")
+    entity = index.covering(start, end)
+    return {
+        "speaker": entity.canonical if entity else match.group("name"),
+        "speaker_key": entity.key if entity else None,
+        "speaker_mention": Mention(text=match.group("name"), start=start, end=end),
+    }
+
+
+def _looks_like_a_name(text: str) -> bool:
+    """Capitalised words (name particles aside): "Karen Bobadilla", "Osama bin Laden";
+    not a clause after a dash ("— and they did")."""
+    words = text.split()
+    return 0 < len(words) <= _MAX_NAME_WORDS and all(
+        word[0].isupper() or word in _NAME_PARTICLES for word in words
     )
 
 
