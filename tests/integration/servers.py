@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from newsmon.connectors.search import SearchEngine
-from newsmon.services.process import wait_until
+from newsmon.services.process import free_port, wait_until
 from newsmon.settings import Settings
 
 
@@ -52,13 +51,6 @@ class Receiver(_LoopbackServer):
                 self.end_headers()
 
         self.url = self._serve(Handler) + "/hook"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class Inbox:

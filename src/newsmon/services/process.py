@@ -153,6 +153,16 @@ def java_major_version(java: Path) -> int:
     return int(match.group(2) or 0) if major == 1 else major
 
 
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 def port_is_open(host: str, port: int, timeout: float = 0.5) -> bool:
     import socket
 

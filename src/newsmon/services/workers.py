@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,14 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from newsmon.exceptions import ServiceError
-from newsmon.services.process import port_is_open, wait_until
-
-
-def free_port() -> int:
-    """A TCP port on the loopback interface that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from newsmon.services.process import free_port, port_is_open, wait_until
 
 
 @dataclass(frozen=True)
