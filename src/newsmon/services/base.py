@@ -22,6 +22,26 @@ class LocalService(ABC):
     host: str
     port: int
 
+    def _place(self, services: LocalServicesSettings, host: str, port: int) -> None:
+        """Where it lives: ``<state>/<name>`` for data and pid file, ``<state>/logs`` for
+        logs, and the command-line marker that tells its process from a reused pid."""
+        self.services = services
+        self.host, self.port = host, port
+        state = services.state_dir.resolve()
+        self.home = state / self.name
+        self.log_dir = state / "logs"
+        self.process = ManagedProcess(
+            name=self.name,
+            pid_file=self.home / f"{self.name}.pid",
+            log_file=self.log_dir / f"{self.name}.out",
+            marker=f"newsmon.service={self.name}:{port}",
+        )
+
+    @property
+    def marker_property(self) -> str:
+        """The marker as a JVM system property, for the service's command line."""
+        return f"-D{self.process.marker}"
+
     @property
     @abstractmethod
     def address(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from newsmon.services.base import LocalService
 from newsmon.services.kafka import split_host_port
 from newsmon.services.maven import render_pom, resolve_classpath
-from newsmon.services.process import ManagedProcess, find_java, port_is_open
+from newsmon.services.process import find_java, port_is_open
 from newsmon.settings import FlinkSettings, LocalServicesSettings
 
 _LOG4J2 = """\
@@ -40,16 +40,7 @@ class LocalFlinkJobServer(LocalService):
 
     def __init__(self, flink: FlinkSettings, services: LocalServicesSettings) -> None:
         self.flink = flink
-        self.services = services
-        self.host, self.port = split_host_port(flink.job_endpoint)
-        self.home = services.state_dir.resolve() / "flink"
-        self.log_dir = services.state_dir.resolve() / "logs"
-        self.process = ManagedProcess(
-            name=self.name,
-            pid_file=self.home / "flink.pid",
-            log_file=self.log_dir / "flink.out",
-            marker=f"newsmon.service=flink:{self.port}",
-        )
+        self._place(services, *split_host_port(flink.job_endpoint))
 
     @property
     def address(self) -> str:
@@ -73,7 +64,7 @@ class LocalFlinkJobServer(LocalService):
         return [
             str(java),
             f"-Xmx{self.services.flink_heap}",
-            f"-Dnewsmon.service=flink:{self.port}",
+            self.marker_property,
             f"-Dlog4j2.configurationFile={log4j}",
             *_OPENS,
             "-cp",

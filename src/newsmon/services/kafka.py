@@ -8,7 +8,7 @@ from pathlib import Path
 from newsmon.exceptions import ServiceError
 from newsmon.services.base import LocalService
 from newsmon.services.maven import render_pom, resolve_classpath
-from newsmon.services.process import ManagedProcess, find_java, port_is_open
+from newsmon.services.process import find_java, port_is_open
 from newsmon.settings import KafkaSettings, LocalServicesSettings
 
 _LOG4J2 = """\
@@ -46,16 +46,7 @@ class LocalKafka(LocalService):
 
     def __init__(self, kafka: KafkaSettings, services: LocalServicesSettings) -> None:
         self.kafka = kafka
-        self.services = services
-        self.host, self.port = split_host_port(kafka.bootstrap_servers)
-        self.home = services.state_dir.resolve() / "kafka"
-        self.log_dir = services.state_dir.resolve() / "logs"
-        self.process = ManagedProcess(
-            name=self.name,
-            pid_file=self.home / "kafka.pid",
-            log_file=self.log_dir / "kafka.out",
-            marker=f"newsmon.service=kafka:{self.port}",
-        )
+        self._place(services, *split_host_port(kafka.bootstrap_servers))
 
     @property
     def address(self) -> str:
@@ -110,7 +101,7 @@ class LocalKafka(LocalService):
             *base[:1],
             f"-Xmx{self.services.kafka_heap}",
             f"-Xms{self.services.kafka_heap}",
-            f"-Dnewsmon.service=kafka:{self.port}",
+            self.marker_property,
             *base[1:],
             "kafka.Kafka",
             str(config),

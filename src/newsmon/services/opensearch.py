@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from newsmon.services.base import LocalService
 from newsmon.services.maven import render_pom, resolve_classpath
-from newsmon.services.process import ManagedProcess, find_java
+from newsmon.services.process import find_java
 from newsmon.settings import LocalServicesSettings, SearchSettings
 
 
@@ -22,18 +22,8 @@ class LocalOpenSearch(LocalService):
 
     def __init__(self, search: SearchSettings, services: LocalServicesSettings) -> None:
         self.search = search
-        self.services = services
         parts = urlsplit(search.url)
-        self.host = parts.hostname or "127.0.0.1"
-        self.port = parts.port or 9200
-        self.home = services.state_dir.resolve() / "opensearch"
-        self.log_dir = services.state_dir.resolve() / "logs"
-        self.process = ManagedProcess(
-            name=self.name,
-            pid_file=self.home / "opensearch.pid",
-            log_file=self.log_dir / "opensearch.out",
-            marker=f"newsmon.service=opensearch:{self.port}",
-        )
+        self._place(services, parts.hostname or "127.0.0.1", parts.port or 9200)
 
     @property
     def url(self) -> str:
@@ -57,7 +47,7 @@ class LocalOpenSearch(LocalService):
             str(java),
             f"-Xms{self.services.opensearch_heap}",
             f"-Xmx{self.services.opensearch_heap}",
-            f"-Dnewsmon.service=opensearch:{self.port}",
+            self.marker_property,
             "-Dlog4j2.formatMsgNoLookups=true",
             "-cp",
             f"{jars}/*",
