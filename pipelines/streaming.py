@@ -137,9 +137,6 @@ def digests_beside(settings: Settings) -> Iterator[None]:
         engine.close()
 
 
-_WAIT_FOREVER_MS = 365 * 24 * 3600 * 1000
-
-
 def run_pipeline(settings: Settings, idle_timeout_s: float | None = None) -> RunSummary:
     """Run the streaming pipeline until cancelled (or, with ``idle_timeout_s``, until drained)."""
     runner, options = make_runner_and_options(settings.pipeline, drain=idle_timeout_s is not None)
@@ -148,10 +145,7 @@ def run_pipeline(settings: Settings, idle_timeout_s: float | None = None) -> Run
     with digests_beside(settings):
         result = pipeline.run()
         try:
-            # With a duration, Beam's portable result waits in time.sleep on this thread,
-            # where Ctrl-C/SIGTERM lands cleanly; without one it blocks inside a gRPC stream,
-            # and the interrupted channel can no longer send the cancel.
-            result.wait_until_finish(duration=_WAIT_FOREVER_MS)
+            result.wait_until_finish()
         except KeyboardInterrupt:
             # A job on a remote runner (Flink) outlives this process unless cancelled.
             _LOG.info("stopping: cancelling the pipeline")
