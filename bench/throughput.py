@@ -54,19 +54,25 @@ def _peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def _cpu_seconds(pid: int | None) -> float:
-    """CPU time (user + system) a process and its live child processes have used so far."""
-    if pid is None:
-        return 0.0
-    total = 0.0
+def _stats(pid: int) -> dict[int, list[str]]:
+    """``/proc/<pid>/stat`` fields (after the command name) of a process and its live children."""
+    found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         if stat.parent.name == str(pid) or int(fields[1]) == pid:
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+            found[int(stat.parent.name)] = fields
+    return found
+
+
+def _cpu_seconds(pid: int | None) -> float:
+    """CPU time (user + system) a process and its live child processes have used so far."""
+    if pid is None:
+        return 0.0
+    ticks = sum(int(fields[11]) + int(fields[12]) for fields in _stats(pid).values())
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
@@ -81,26 +87,21 @@ def _runner_processes(world: BenchWorld, runner: str) -> Iterator[dict[str, int 
     manager = ServicesManager(load_settings())
     started_here = not manager.flink.process.is_running()
     manager.up(flink=True)
-    with worker_pool() as pool, _stopped_after(manager, started_here):
-        world.env.update(
-            {
-                "NEWSMON_PIPELINE__RUNNER": "flink",
-                "NEWSMON_PIPELINE__FLINK__PARALLELISM": slots,
-                "NEWSMON_PIPELINE__FLINK__ENVIRONMENT_TYPE": "EXTERNAL",
-                "NEWSMON_PIPELINE__FLINK__ENVIRONMENT_CONFIG": pool.address,
-            }
-        )
-        yield {"SDK workers": pool.pid, "Flink": manager.flink.process.pid()}
-
-
-@contextmanager
-def _stopped_after(manager: ServicesManager, stop: bool) -> Iterator[None]:
-    # Beam's cancel does not end a job on the embedded Flink cluster; stopping the job
-    # server does (and frees its memory).
     try:
-        yield
+        with worker_pool() as pool:
+            world.env.update(
+                {
+                    "NEWSMON_PIPELINE__RUNNER": "flink",
+                    "NEWSMON_PIPELINE__FLINK__PARALLELISM": slots,
+                    "NEWSMON_PIPELINE__FLINK__ENVIRONMENT_TYPE": "EXTERNAL",
+                    "NEWSMON_PIPELINE__FLINK__ENVIRONMENT_CONFIG": pool.address,
+                }
+            )
+            yield {"SDK workers": pool.pid, "Flink": manager.flink.process.pid()}
     finally:
-        if stop:
+        # Beam's cancel does not end a job on the embedded Flink cluster; stopping the job
+        # server does (and frees its memory).
+        if started_here:
             manager.flink.stop()
 
 
@@ -109,14 +110,7 @@ def _worker_pids(pipeline_pid: int, extra: dict[str, int | None]) -> list[int]:
     pool = extra.get("SDK workers")
     if pool is None:
         return [pipeline_pid]
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pool:
-                children.append(int(stat.parent.name))
-        except (OSError, ValueError):
-            continue
-    return children or [pipeline_pid]
+    return [pid for pid in _stats(pool) if pid != pool] or [pipeline_pid]
 
 
 def pipeline_run(lines: list[bytes], runner: str) -> tuple[float, float, int, dict[str, float]]:
@@ -128,8 +122,6 @@ def pipeline_run(lines: list[bytes], runner: str) -> tuple[float, float, int, di
     """
     with bench_world() as world, _runner_processes(world, runner) as extra_pids:
         producer = make_producer(world.kafka, linger_ms=5)
-        # The warm-up article is waiting when the pipeline starts: on Flink with EXTERNAL
-        # workers, a job started on an empty topic was seen to never pass records on.
         producer.send(world.kafka.articles_topic, key=b"warm", value=lines[0]).get(timeout=30)
         # On Flink the job runs as a drain run (sources may finish once idle): in continuous
         # mode a job was seen to stall now and then before its first record (docs/flink.md).
