@@ -24,6 +24,11 @@ ENTITY_FIXES = "newsmon_entity_fixes_v1"
 _NOT_ENTITIES = re.compile(r"^(@\w+|#\w+|https?://\S+|pic\.twitter\.com/\S+|\S+@\S+\.\w+)$")
 # Labels the small model gives to places by mistake, which the gazetteer may correct.
 _RELABEL_AS_PLACE = frozenset({"PERSON", "ORG", "FAC", "PRODUCT", "WORK_OF_ART", "NORP"})
+_MAY_BE_PLACES = _RELABEL_AS_PLACE | {"GPE", "LOC"}
+_MAX_PLACE_TOKENS = 4
+# Names, as opposed to dates, amounts and titles of works ("The Godfather").
+_NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT"})
+_TRAILING_NON_NAME = frozenset({"'s", "'", "’s", "’", "-", "--", ",", ":"})
 
 
 class EntityFixes:
@@ -49,13 +54,37 @@ class EntityFixes:
         for ent in doc.ents:
             if _NOT_ENTITIES.match(ent.text):
                 continue
-            kept.append(self._corrected(doc, ent))
-        found = [
-            Span(doc, start, end, label=self.nlp_label(match_id, doc))
+            trimmed = _trimmed(ent)
+            if trimmed is not None:
+                kept.append(self._corrected(doc, trimmed))
+        matched = (
+            _trimmed(Span(doc, start, end, label=self.nlp_label(match_id, doc)))
             for match_id, start, end in self.matcher(doc)
-        ]
-        doc.ents = _merge(kept, found)
+        )
+        found = [span for span in matched if span is not None]
+        doc.ents = _with_places(_merge(kept, found), self._upper_case_places(doc))
         return doc
+
+    def _upper_case_places(self, doc: Doc) -> list[Span]:
+        """Places written in capitals, as in datelines and headlines ("KYIV 2022-02-01").
+
+        The model, trained on mixed case, misses most of them, and the phrase matcher
+        compares exact spelling; the gazetteer folds case, so each run of capitalised
+        words is looked up, longest sub-run first.
+        """
+        places: list[Span] = []
+        for start, end in upper_case_runs(doc):
+            i = start
+            while i < end:
+                for j in range(min(end, i + _MAX_PLACE_TOKENS), i, -1):
+                    span = doc[i:j]
+                    if len(span.text) >= 4 and self.gazetteer.is_place(span.text):
+                        places.append(Span(doc, i, j, label="GPE"))
+                        i = j
+                        break
+                else:
+                    i += 1
+        return places
 
     def nlp_label(self, match_id: int, doc: Doc) -> str:
         return self._labels[doc.vocab.strings[match_id]]
@@ -73,6 +102,58 @@ class EntityFixes:
             if kinds and (ent.label_ != "ORG" or kinds & {"country", "region", "subregion"}):
                 return Span(doc, ent.start, ent.end, label="GPE")
         return ent
+
+
+def _trimmed(ent: Span) -> Span | None:
+    """``ent`` without a leading "the" or a trailing possessive, number or dash.
+
+    The model often takes them in ("the White House", "Suu Kyi 's", "Leicestershire 296");
+    a mention's text and offsets should hold the name alone. None when nothing is left,
+    or when the entity runs over a line break (results tables: "Torquay 2 Exeter 0\nNorwich").
+    """
+    if ent.label_ not in _NAME_LABELS:
+        return ent
+    if any("\n" in token.text for token in ent):
+        return None
+    start, end = ent.start, ent.end
+    doc = ent.doc
+    while start < end and doc[start].lower_ == "the":
+        start += 1
+    while end > start and (doc[end - 1].lower_ in _TRAILING_NON_NAME or doc[end - 1].like_num):
+        end -= 1
+    if start == end:
+        return None
+    if (start, end) == (ent.start, ent.end):
+        return ent
+    return Span(doc, start, end, label=ent.label_, kb_id=ent.kb_id_)
+
+
+def upper_case_runs(doc: Doc) -> list[tuple[int, int]]:
+    """Token ranges of the maximal runs of words written in capitals."""
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(doc):
+        if doc[i].is_upper and doc[i].is_alpha:
+            end = i + 1
+            while end < len(doc) and doc[end].is_upper and doc[end].is_alpha:
+                end += 1
+            runs.append((i, end))
+            i = end
+        else:
+            i += 1
+    return runs
+
+
+def _with_places(ents: list[Span], places: list[Span]) -> list[Span]:
+    """``ents`` with ``places`` added, replacing the entities within them that may be places."""
+    result = list(ents)
+    for place in places:
+        overlapping = [e for e in result if e.start < place.end and place.start < e.end]
+        if all(
+            place.start <= e.start and e.end <= place.end and e.label_ in _MAY_BE_PLACES for e in overlapping
+        ):
+            result = [e for e in result if e not in overlapping] + [place]
+    return sorted(result, key=lambda s: s.start)
 
 
 def _merge(model_ents: Iterable[Span], matched: Iterable[Span]) -> list[Span]:
@@ -107,7 +188,10 @@ def load_pipeline(model: str, *, with_fixes: bool = True) -> Language:
     """The spaCy model named in the settings, with newsmon's components added."""
     import spacy
 
+    from newsmon.nlp.sports import SPORTS_RESULTS
+
     nlp = spacy.load(model)
     if with_fixes and ENTITY_FIXES not in nlp.pipe_names:
         nlp.add_pipe(ENTITY_FIXES, after="ner")
+        nlp.add_pipe(SPORTS_RESULTS, after=ENTITY_FIXES)
     return nlp
