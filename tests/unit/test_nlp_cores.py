@@ -37,6 +37,17 @@ def test_pronoun_speaker_is_the_last_person_named(enricher: Enricher) -> None:
     assert quote.speaker == "Hillary Clinton" and quote.speaker_mention.text == "She"
 
 
+def test_a_scare_quote_of_one_word_is_the_speakers_word_but_a_name_is_not(enricher: Enricher) -> None:
+    body = (
+        "New Jersey Gov. Chris Christie described Democratic presidential nominee Hillary Clinton "
+        "as a “disgrace” after she attacked law enforcement officers nationwide. "
+        "He repeated it on “Fox” later."
+    )
+    quotes = _enrich(enricher, body).quotes  # type: ignore[attr-defined]
+    assert [q.text for q in quotes] == ["disgrace"]
+    assert quotes[0].speaker == "Chris Christie" and quotes[0].kind == "partial"
+
+
 def test_according_to_and_unknown_speakers_get_a_stable_key(enricher: Enricher) -> None:
     body = "The talks collapsed, according to Maria Fernandez, “because nobody was willing to move first.”"
     quote = _enrich(enricher, body).quotes[0]  # type: ignore[attr-defined]

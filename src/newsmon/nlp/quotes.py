@@ -36,6 +36,7 @@ CUE_LEMMAS = frozenset(
     call dub label brand term refer dismiss blast slam criticize criticise praise tout
     boast counter concede reveal recount testify shout yell chant read answer wonder
     proclaim lament mock cite caution vow thank apologize apologise acknowledge
+    rule deem characterize characterise decry denounce
     """.split()
 )
 DOCUMENT_NOUNS = frozenset(
@@ -101,7 +102,14 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
             i = end + 1
         else:
             open_across = False
-    return [s for s in spans if len(text[s.start : s.end].split()) >= MIN_QUOTE_WORDS]
+    return [s for s in spans if _is_quotation(text[s.start : s.end])]
+
+
+def _is_quotation(content: str) -> bool:
+    """Two words or more, or one word in lower case: a scare quote ("called it a “disgrace”")
+    is the speaker's word, while one capitalised word is mostly a name or title (“Cia”)."""
+    words = content.split()
+    return len(words) >= MIN_QUOTE_WORDS or (len(words) == 1 and words[0][0].islower())
 
 
 def extract_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
