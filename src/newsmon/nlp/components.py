@@ -2,8 +2,10 @@
 
 ``newsmon_entity_fixes_v1`` runs after the statistical NER and corrects what the small
 English model gets wrong on news, from the knowledge base and the gazetteer: places it
-calls people or organisations ("Kyiv" PERSON, "Minsk" ORG), known names it misses, and
-social-media handles and links it calls numbers ("@PippaCrerar" CARDINAL).
+calls people or organisations ("Kyiv" PERSON, "Minsk" ORG), known names it misses,
+places written in capitals (datelines, headlines), social-media handles and links it calls
+numbers ("@PippaCrerar" CARDINAL), and name boundaries ("the White House 's" -> "White
+House"). ``newsmon_sports_results_v1`` (``sports.py``) follows it.
 """
 
 from __future__ import annotations
