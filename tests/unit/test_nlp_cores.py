@@ -74,6 +74,23 @@ def test_quotes_signed_at_the_end_of_their_line_go_to_the_signer(enricher: Enric
     assert body[quotes[1].speaker_mention.start : quotes[1].speaker_mention.end] == "Esther Tapia"
 
 
+def test_a_signature_after_a_no_break_space_counts(enricher: Enricher) -> None:
+    body = "Readers wrote in.\n“Maybe, we can build a wall around Donald Trump.” \u2015\u00a0Steve Quinlan.\n"
+    quote = _enrich(enricher, body).quotes[0]  # type: ignore[attr-defined]
+    assert quote.speaker_mention.text == "Steve Quinlan" and quote.cue == "signed"
+
+
+def test_speaker_named_right_after_the_quote_with_an_apposition(enricher: Enricher) -> None:
+    # The parser hangs "Flynn" on "the president" inside the quote and takes "Fox" of the
+    # show's title for the subject of "said".
+    body = (
+        "“There's a severe disconnect between this White House and frankly the president and our "
+        "military,” Flynn, a top Trump surrogate, said Thursday morning on Fox News’s “Fox and Friends.”"
+    )
+    quote = _enrich(enricher, body).quotes[0]  # type: ignore[attr-defined]
+    assert quote.speaker_mention.text == "Flynn" and quote.cue == "said"
+
+
 def test_a_clause_after_a_dash_is_not_a_signature(enricher: Enricher) -> None:
     body = "Boris Johnson told reporters: “We will not back down” — and the room fell silent."
     quote = _enrich(enricher, body).quotes[0]  # type: ignore[attr-defined]

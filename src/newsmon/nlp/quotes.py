@@ -36,7 +36,7 @@ CUE_LEMMAS = frozenset(
     call dub label brand term refer dismiss blast slam criticize criticise praise tout
     boast counter concede reveal recount testify shout yell chant read answer wonder
     proclaim lament mock cite caution vow thank apologize apologise acknowledge
-    rule deem characterize characterise decry denounce
+    rule deem characterize characterise decry denounce compare
     """.split()
 )
 DOCUMENT_NOUNS = frozenset(
@@ -46,10 +46,15 @@ DOCUMENT_NOUNS = frozenset(
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 _GROUP_PRONOUNS = frozenset({"it", "they", "them"})
 _OPENERS = {"“": "”", '"': '"', "«": "»", "„": "“"}
-# Closing mark, a dash (horizontal bar, em or en dash), a name, the end of the line.
+# Closing mark, a dash (horizontal bar, em or en dash), a name, the end of the line;
+# spaces include no-break spaces ("― Jorge Falcon" in web copy).
 _SIGNATURE_AFTER = re.compile(
-    r"[”\"]?[ \t]*[―—–][ \t]*(?P<name>[^\W\d_][^\n―—–“”\"(@]{0,78}?)[ \t]*\.?[ \t]*(?:\n|$)"
+    r"[”\"]?[^\S\n]*[―—–][^\S\n]*(?P<name>[^\W\d_][^\n―—–“”\"(@]{0,78}?)[^\S\n]*\.?[^\S\n]*(?:\n|$)"
 )
+# After a quotation's content: its closing mark, a comma or none, spaces.
+_AFTER_CLOSING = re.compile(r"[”\"]?[^\S\n]*,?[^\S\n]*")
+# After a name: an apposition between commas (", a top Trump surrogate,") or none, then a word.
+_APPOSITION_THEN_WORD = re.compile(r"(?:,[^,“”\"\n]{1,100},)?[^\S\n]+(?P<verb>[a-z]+)\b")
 _MAX_NAME_WORDS = 6
 _NAME_PARTICLES = frozenset(
     {"al", "bin", "da", "de", "del", "der", "di", "du", "la", "le", "van", "von", "y"}
@@ -197,6 +202,13 @@ class _EntityIndex:
                 best = entity
         return best
 
+    def mention_at(self, position: int) -> tuple[Entity, int] | None:
+        """The entity of the mention starting at ``position``, and where that mention ends."""
+        for m_start, m_end, entity in self.mentions:
+            if m_start == position:
+                return entity, m_end
+        return None
+
     def first_after(self, position: int, within: int) -> Entity | None:
         for m_start, _, entity in self.mentions:
             if position <= m_start <= position + within:
@@ -220,9 +232,15 @@ def _attribute(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> Quote:
     sentences = _sentences_around(doc, span)
     if sentences and _is_partial(doc, span, sentences):
         kind = "partial"
-    cue, subject = _cue_and_subject(doc, span, sentences, index)
     speaker: Entity | None = None
     mention: Mention | None = None
+    cue: str | None = None
+    subject: Token | None = None
+    inverted = _named_right_after(doc, span, index)
+    if inverted is not None:
+        speaker, mention, cue = inverted
+    else:
+        cue, subject = _cue_and_subject(doc, span, sentences, index)
     if subject is not None:
         speaker, mention = _resolve_speaker(doc, subject, span, index)
     if mention is None:
@@ -245,6 +263,31 @@ def _attribute(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> Quote:
         cue=cue,
         kind=kind,
     )
+
+
+def _named_right_after(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> tuple[Entity, Mention, str] | None:
+    """The wire pattern ``“...,” Flynn, a top Trump surrogate, said``: a person or body named
+    right after the closing mark, an optional apposition, then a cue verb.
+
+    Read from the text rather than the parse, which often hangs the name on a noun inside
+    the quote and takes the subject from a quoted show title after the verb.
+    """
+    text = doc_text(doc)
+    match = _AFTER_CLOSING.match(text, span.end)
+    if match is None:
+        return None
+    start = match.end()
+    named = index.mention_at(start)
+    if named is None or named[0].type not in ("PERSON", "ORG"):
+        return None
+    entity, m_end = named
+    verb_match = _APPOSITION_THEN_WORD.match(text, m_end)
+    if verb_match is None:
+        return None
+    verb = doc.char_span(*verb_match.span("verb"))
+    if verb is None or verb.root.lemma_.casefold() not in CUE_LEMMAS or verb.root.pos_ not in ("VERB", "AUX"):
+        return None
+    return entity, Mention(text=text[start:m_end], start=start, end=m_end), verb.text
 
 
 def _signature_after(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> dict[str, Any] | None:
