@@ -36,8 +36,8 @@ class BenchWorld:
     receiver: Receiver
     env: dict[str, str]
 
-    def start_pipeline(self, idle_timeout: float | None = None) -> subprocess.Popen[bytes]:
-        command = [sys.executable, "-m", "newsmon", "run"]
+    def start_pipeline(self, idle_timeout: float | None = None, *args: str) -> subprocess.Popen[bytes]:
+        command = [sys.executable, "-m", "newsmon", "run", *args]
         if idle_timeout is not None:
             command += ["--idle-timeout", str(idle_timeout)]
         return subprocess.Popen(command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -50,7 +50,9 @@ class BenchWorld:
 
 
 @contextmanager
-def bench_world(rules: str = EVERY_ENGLISH_ARTICLE) -> Iterator[BenchWorld]:
+def bench_world(rules: str = EVERY_ENGLISH_ARTICLE, partitions: int | None = None) -> Iterator[BenchWorld]:
+    """Private topics (``partitions`` each, default the settings'), indices, rules and a
+    webhook receiver on the local services."""
     base = load_settings()
     ServicesManager(base).up()
     uid = uuid.uuid4().hex[:8]
@@ -60,6 +62,7 @@ def bench_world(rules: str = EVERY_ENGLISH_ARTICLE) -> Iterator[BenchWorld]:
             "dead_letter_topic": f"bench-{uid}-dlq",
             "alerts_topic": f"bench-{uid}-alerts",
             "consumer_group": f"bench-{uid}",
+            "partitions": partitions or base.kafka.partitions,
         }
     )
     names = {

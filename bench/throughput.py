@@ -1,14 +1,16 @@
 """End-to-end throughput beside bare spaCy, in one run: real articles through Kafka, the
 whole streaming pipeline (parse, duplicates, NLP, stories, index, alerts) into the real
 search engine, against spaCy's ``nlp.pipe`` alone on the same texts with the same model
-(the floor of our cost). Also on Flink with 1 and 2 parallel slots, and peak RSS.
+(the floor of our cost). Also with 2 local processes sharing the partitions, on Flink
+with 1 and 2 parallel slots, and peak RSS.
 
     .venv/bin/python -m bench.throughput [--articles 200] [--corpus PATH] \
-        [--runners local flink:1 flink:2]
+        [--runners local local:2 flink:1 flink:2]
 
-The pipeline is warmed up (spaCy loaded, one article indexed) before the clock starts;
-then the whole batch is produced at once and the clock stops when the last article is
-searchable: a backlog drained at full speed.
+The pipeline is warmed up (spaCy loaded, one article indexed per partition) before the
+clock starts; then the whole batch is produced at once, round robin over the 4
+partitions, and the clock stops when the last article is searchable: a backlog drained
+at full speed.
 """
 
 from __future__ import annotations
@@ -33,16 +35,18 @@ from newsmon.services.workers import worker_pool
 from newsmon.settings import NlpSettings, load_settings
 
 DEFAULT_CORPUS = SHARED_DATA / "reuters21578" / "reuters21578.jsonl"
+# Also the bench topic's partitions: 1, 2 and 4 processes or slots get even shares.
+WARM_ARTICLES = 4
 
 
-def bare_spacy(texts: list[str], settings: NlpSettings) -> tuple[float, float]:
-    """Articles/s of spaCy alone (same model, texts, batch size, length cap), and its CPU
-    seconds per article."""
+def bare_spacy(texts: list[str], settings: NlpSettings, processes: int = 1) -> tuple[float, float]:
+    """Articles/s of spaCy alone (same model, texts, batch size, length cap) in ``processes``
+    processes (``nlp.pipe(n_process=...)``), and the CPU seconds per article of this one."""
     nlp = spacy.load(settings.model)
     capped = [t[: settings.max_characters] for t in texts]
     list(nlp.pipe(capped[:5]))  # warm
     started, cpu = time.perf_counter(), time.process_time()
-    for _ in nlp.pipe(capped, batch_size=settings.batch_size):
+    for _ in nlp.pipe(capped, batch_size=settings.batch_size, n_process=processes):
         pass
     return len(texts) / (time.perf_counter() - started), (time.process_time() - cpu) / len(texts)
 
@@ -75,15 +79,21 @@ def _cpu_seconds(pid: int | None) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def _runner_kind(runner: str) -> tuple[str, int]:
+    """("local", N) or ("flink", N) of ``local``, ``local:N`` or ``flink:N``."""
+    kind, _, count = runner.partition(":")
+    if kind not in ("local", "flink") or not (count.isdigit() or (kind == "local" and count == "")):
+        raise SystemExit(f"unknown runner {runner!r}: use local, local:N or flink:N")
+    return kind, int(count or 1)
+
+
 @contextmanager
 def _runner_processes(world: BenchWorld, runner: str) -> Iterator[dict[str, int | None]]:
     """Point the world's pipeline at ``runner``; start what it needs; their pids by role."""
-    if runner == "local":
+    kind, slots = _runner_kind(runner)
+    if kind == "local":
         yield {}
         return
-    kind, _, slots = runner.partition(":")
-    if kind != "flink" or not slots.isdigit():
-        raise SystemExit(f"unknown runner {runner!r}: use local or flink:N")
     manager = ServicesManager(load_settings())
     started_here = not manager.flink.process.is_running()
     manager.up(flink=True)
@@ -92,7 +102,7 @@ def _runner_processes(world: BenchWorld, runner: str) -> Iterator[dict[str, int 
             world.env.update(
                 {
                     "NEWSMON_PIPELINE__RUNNER": "flink",
-                    "NEWSMON_PIPELINE__FLINK__PARALLELISM": slots,
+                    "NEWSMON_PIPELINE__FLINK__PARALLELISM": str(slots),
                     "NEWSMON_PIPELINE__FLINK__ENVIRONMENT_TYPE": "EXTERNAL",
                     "NEWSMON_PIPELINE__FLINK__ENVIRONMENT_CONFIG": pool.address,
                 }
@@ -105,57 +115,86 @@ def _runner_processes(world: BenchWorld, runner: str) -> Iterator[dict[str, int 
             manager.flink.stop()
 
 
-def _worker_pids(pipeline_pid: int, extra: dict[str, int | None]) -> list[int]:
-    """The processes whose peak RSS is 'per worker': the pipeline's own, or the SDK workers."""
+def _worker_pids(pipeline_pids: list[int], extra: dict[str, int | None]) -> list[int]:
+    """The processes whose peak RSS is 'per worker': the pipelines' own, or the SDK workers."""
     pool = extra.get("SDK workers")
     if pool is None:
-        return [pipeline_pid]
-    return [pid for pid in _stats(pool) if pid != pool] or [pipeline_pid]
+        return pipeline_pids
+    return [pid for pid in _stats(pool) if pid != pool] or pipeline_pids
 
 
-def pipeline_run(lines: list[bytes], runner: str) -> tuple[float, float, int, dict[str, float]]:
-    """Articles/s of the whole pipeline draining a backlog, its peak RSS (MiB), copies found,
-    and the CPU seconds per article of each process taking part.
+def _start_pipelines(world: BenchWorld, runner: str) -> list[subprocess.Popen[bytes]]:
+    """One pipeline process, or N for ``local:N`` (each reading its share of the partitions)."""
+    kind, count = _runner_kind(runner)
+    if kind == "flink":
+        # A drain run (sources may finish once idle): in continuous mode a job was seen to
+        # stall now and then before its first record (docs/flink.md).
+        return [world.start_pipeline(120.0)]
+    if count == 1:
+        return [world.start_pipeline()]
+    return [world.start_pipeline(None, "--share", f"{k}/{count}") for k in range(1, count + 1)]
 
-    ``runner``: ``local`` (Beam's local runner in one process) or ``flink:N`` (the local
-    Flink job server with N parallel slots, each with its own SDK worker process).
-    """
-    with bench_world() as world, _runner_processes(world, runner) as extra_pids:
-        producer = make_producer(world.kafka, linger_ms=5)
-        producer.send(world.kafka.articles_topic, key=b"warm", value=lines[0]).get(timeout=30)
-        # On Flink the job runs as a drain run (sources may finish once idle): in continuous
-        # mode a job was seen to stall now and then before its first record (docs/flink.md).
-        pipeline = world.start_pipeline(idle_timeout=None if runner == "local" else 120.0)
+
+def _stop(pipelines: list[subprocess.Popen[bytes]]) -> None:
+    for pipeline in pipelines:
+        pipeline.terminate()  # cancels a Flink job too
+    for pipeline in pipelines:
         try:
-            assert wait_until(lambda: world.indexed() >= 1, 240, 0.5), "pipeline did not start"
+            pipeline.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            pipeline.kill()
+            pipeline.wait(timeout=30)
+
+
+def pipeline_run(
+    warm: list[bytes], lines: list[bytes], runner: str
+) -> tuple[float, float, int, dict[str, float]]:
+    """Articles/s of the whole pipeline draining a backlog of ``lines``, its peak RSS (MiB)
+    per worker, copies found, and the CPU seconds per article of each process taking part.
+
+    ``runner``: ``local`` (Beam's local runner in one process), ``local:N`` (N such
+    processes, each reading its share of the partitions) or ``flink:N`` (the local Flink
+    job server with N parallel slots, each with its own SDK worker process). ``warm`` holds
+    one article per partition, indexed before the clock starts.
+    """
+    with bench_world(partitions=len(warm)) as world, _runner_processes(world, runner) as extra_pids:
+        topic = world.kafka.articles_topic
+        producer = make_producer(world.kafka, linger_ms=5)
+        for partition, raw in enumerate(warm):
+            producer.send(topic, key=parse_article(raw).id.encode(), value=raw, partition=partition)
+        producer.flush()
+        pipelines = _start_pipelines(world, runner)
+        try:
+            assert wait_until(lambda: world.indexed() >= len(warm), 240, 0.5), "pipeline did not start"
             services = ServicesManager(load_settings())
-            pids = {
-                "pipeline": pipeline.pid,
+            names = (
+                ["pipeline"]
+                if len(pipelines) == 1
+                else [f"pipeline {k}" for k in range(1, len(pipelines) + 1)]
+            )
+            pids: dict[str, int | None] = {
+                **{name: p.pid for name, p in zip(names, pipelines, strict=True)},
                 **extra_pids,
                 "search engine": services.opensearch.process.pid(),
                 "broker": services.kafka.process.pid(),
             }
             cpu_before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
             started = time.perf_counter()
-            for raw in lines[1:]:
-                producer.send(world.kafka.articles_topic, key=parse_article(raw).id.encode(), value=raw)
+            # Round robin over the partitions: every share gets the same number of articles.
+            for i, raw in enumerate(lines):
+                producer.send(topic, key=parse_article(raw).id.encode(), value=raw, partition=i % len(warm))
             producer.flush()
             producer.close()
-            assert wait_until(lambda: world.indexed() >= len(lines), 1800, 0.25), "pipeline did not drain"
+            total = len(warm) + len(lines)
+            assert wait_until(lambda: world.indexed() >= total, 1800, 0.25), "pipeline did not drain"
             elapsed = time.perf_counter() - started
-            rss = max(_peak_rss_mib(pid) for pid in _worker_pids(pipeline.pid, extra_pids))
-            count = len(lines) - 1
-            cpu = {name: (_cpu_seconds(pid) - cpu_before[name]) / count for name, pid in pids.items()}
+            rss = max(_peak_rss_mib(pid) for pid in _worker_pids([p.pid for p in pipelines], extra_pids))
+            cpu = {name: (_cpu_seconds(pid) - cpu_before[name]) / len(lines) for name, pid in pids.items()}
         finally:
-            pipeline.terminate()  # cancels a Flink job too
-            try:
-                pipeline.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                pipeline.kill()
-                pipeline.wait(timeout=30)
+            _stop(pipelines)
         world.engine.refresh(world.search.articles_index)
         copies = world.engine.count(world.search.articles_index, {"exists": {"field": "duplicate.of"}})
-        return (len(lines) - 1) / elapsed, rss, copies, cpu
+        return len(lines) / elapsed, rss, copies, cpu
 
 
 def main() -> None:
@@ -168,12 +207,14 @@ def main() -> None:
         "--runners",
         nargs="+",
         default=["local"],
-        help="local (Beam's local runner) and/or flink:N (Flink job server, N slots)",
+        help="local (Beam's local runner), local:N (N such processes sharing the partitions), "
+        "flink:N (Flink job server, N slots)",
     )
     args = parser.parse_args()
-    lines = valid_articles(args.corpus, args.articles + 1)
+    everything = valid_articles(args.corpus, args.articles + WARM_ARTICLES)
+    warm, lines = everything[:WARM_ARTICLES], everything[WARM_ARTICLES:]
     settings = NlpSettings()
-    texts = [parse_article(raw).body for raw in lines[1:]]
+    texts = [parse_article(raw).body for raw in lines]
     words = sum(len(t.split()) for t in texts) / len(texts)
     floor, floor_cpu = bare_spacy(texts, settings)
     print(
@@ -182,8 +223,13 @@ def main() -> None:
     print(f"{'':44} {'articles/s':>10} {'x spaCy':>8} {'peak RSS':>10}")
     bare = f"bare spaCy nlp.pipe (batch {settings.batch_size})"
     print(f"{bare:44} {floor:10.1f} {1.0:8.2f} {'':>10}   CPU ms/article: {1000 * floor_cpu:.0f}")
+    most = max(_runner_kind(runner)[1] for runner in args.runners)
+    if most > 1:
+        # The floor for N workers: spaCy alone in as many processes, on the same cores.
+        rate, _ = bare_spacy(texts, settings, processes=most)
+        print(f"{f'bare spaCy nlp.pipe, {most} processes':44} {rate:10.1f} {rate / floor:8.2f}")
     for runner in args.runners:
-        rate, rss, copies, cpu = pipeline_run(lines, runner)
+        rate, rss, copies, cpu = pipeline_run(warm, lines, runner)
         label = f"whole pipeline, {runner} ({copies} copies found)"
         shares = ", ".join(f"{name} {1000 * seconds:.0f}" for name, seconds in cpu.items())
         print(f"{label:44} {rate:10.1f} {rate / floor:8.2f} {rss:8.0f} MiB   CPU ms/article: {shares}")

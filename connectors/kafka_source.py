@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +63,8 @@ class KafkaReadOptions:
     # Only for runners that run stages in parallel (Flink): Beam's local runner would hold
     # the shuffled records until the unbounded read ends.
     redistribute: bool = False
+    # (K, N): read the K-th of N shares of the partitions (N processes split the topic).
+    share: tuple[int, int] = (1, 1)
 
 
 def _consumer(settings: KafkaSettings, options: KafkaReadOptions) -> KafkaConsumer:
@@ -76,12 +78,32 @@ def _consumer(settings: KafkaSettings, options: KafkaReadOptions) -> KafkaConsum
     )
 
 
-def start_offsets(consumer: KafkaConsumer, topic: str, auto_offset_reset: str) -> list[PartitionStart]:
-    """Per partition: the committed offset of the group, else the beginning or the end."""
+def partitions_of_share(partitions: Iterable[int], share: tuple[int, int]) -> list[int]:
+    """The partitions the K-th of N processes reads: every N-th, starting at the K-th.
+
+    Shares are disjoint and together cover every partition, so N processes with the same
+    consumer group read each record once between them.
+    """
+    part, count = share
+    if not 1 <= part <= count:
+        raise ValueError(f"share {part}/{count}: K must be between 1 and N")
+    return [p for position, p in enumerate(sorted(partitions)) if position % count == part - 1]
+
+
+def start_offsets(
+    consumer: KafkaConsumer, topic: str, auto_offset_reset: str, share: tuple[int, int] = (1, 1)
+) -> list[PartitionStart]:
+    """Per partition of this process' share: the group's committed offset, else the beginning or the end."""
     partitions = consumer.partitions_for_topic(topic)
     if not partitions:
         raise ValueError(f"Kafka topic {topic!r} does not exist; run `newsmon init` first")
-    tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+    mine = partitions_of_share(partitions, share)
+    if not mine:
+        raise ValueError(
+            f"share {share[0]}/{share[1]} of topic {topic!r} holds no partition: "
+            f"the topic has {len(partitions)}, fewer than the {share[1]} processes"
+        )
+    tps = [TopicPartition(topic, p) for p in mine]
     beginning = consumer.beginning_offsets(tps)
     end = consumer.end_offsets(tps)
     starts = []
@@ -104,7 +126,10 @@ class _DiscoverPartitionsFn(beam.DoFn):
     def process(self, _: Any) -> Iterator[PartitionStart]:
         consumer = _consumer(self._settings, self._options)
         try:
-            for start in start_offsets(consumer, self._options.topic, self._options.auto_offset_reset):
+            starts = start_offsets(
+                consumer, self._options.topic, self._options.auto_offset_reset, self._options.share
+            )
+            for start in starts:
                 _LOG.info(
                     "reading topic=%s partition=%d from_offset=%d",
                     start.topic,

@@ -54,6 +54,7 @@ def build_pipeline(pipeline: beam.Pipeline, settings: Settings, idle_timeout_s: 
         auto_offset_reset=settings.pipeline.auto_offset_reset,
         idle_timeout_s=idle_timeout_s,
         redistribute=settings.pipeline.runner == "flink" and settings.pipeline.flink.parallelism > 1,
+        share=settings.pipeline.share_of_partitions,
     )
     records = pipeline | "ReadArticles" >> ReadFromKafkaTopic(settings.kafka, read_options)
     parsed = records | "ParseArticles" >> ParseArticles()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from pydantic import ValidationError
 
 from newsmon.exceptions import NewsmonError
 from newsmon.settings import Settings, load_settings
@@ -190,6 +191,12 @@ def run(
     idle_timeout: Annotated[
         float | None, typer.Option(help="Stop once every partition was idle this many seconds")
     ] = None,
+    share: Annotated[
+        str | None,
+        typer.Option(
+            help="K/N: read the K-th of N shares of the partitions (run N processes). Default: pipeline.share"
+        ),
+    ] = None,
     label: Annotated[str | None, typer.Option(hidden=True, help="Marker for the services manager")] = None,
     verbose: bool = False,
 ) -> None:
@@ -199,7 +206,14 @@ def run(
     _configure_logging(verbose)
     # `services down` and supervisors stop with SIGTERM: cancel the job as on Ctrl-C.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    summary = run_pipeline(_settings(), idle_timeout_s=idle_timeout)
+    settings = _settings()
+    if share is not None:
+        try:
+            pipeline = settings.pipeline.model_validate({**settings.pipeline.model_dump(), "share": share})
+        except ValidationError as e:
+            raise typer.BadParameter(e.errors()[0]["msg"], param_hint="--share") from e
+        settings = settings.model_copy(update={"pipeline": pipeline})
+    summary = run_pipeline(settings, idle_timeout_s=idle_timeout)
     typer.echo(f"pipeline finished: {summary}")
 
 

@@ -172,6 +172,29 @@ class PipelineSettings(BaseModel):
     poll_timeout_ms: PositiveInt = 1000
     max_poll_records: PositiveInt = 500
     auto_offset_reset: Literal["earliest", "latest"] = "earliest"
+    share: str = Field(
+        default="1/1",
+        pattern=r"^[1-9][0-9]*/[1-9][0-9]*$",
+        description=(
+            "'K/N': this process reads the K-th of N shares of the topic's partitions, so N "
+            "pipeline processes (same settings, K = 1..N) split the topic between them. "
+            "Needs at least N partitions; give the topic a multiple of N for even shares."
+        ),
+    )
+
+    @field_validator("share")
+    @classmethod
+    def _share_in_range(cls, value: str) -> str:
+        part, count = (int(n) for n in value.split("/"))
+        if part > count:
+            raise ValueError(f"share {value!r}: K must be between 1 and N")
+        return value
+
+    @property
+    def share_of_partitions(self) -> tuple[int, int]:
+        """(K, N) of ``share``."""
+        part, count = (int(n) for n in self.share.split("/"))
+        return part, count
 
 
 class NlpSettings(BaseModel):

@@ -13,6 +13,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -186,3 +187,32 @@ def private_world(services: Settings) -> Iterator[World]:
             settings.kafka,
             [settings.kafka.articles_topic, settings.kafka.dead_letter_topic, settings.kafka.alerts_topic],
         )
+
+
+@contextlib.contextmanager
+def pipeline_process(
+    world: World, idle_timeout: float | None = None, *args: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`newsmon run` (with ``args``) in the background, its log in a file (a pipe could fill and block it)."""
+    command = [sys.executable, "-m", "newsmon", "run", *args]
+    if idle_timeout is not None:
+        command += ["--idle-timeout", str(idle_timeout)]
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, env=world.env, stdout=log, stderr=subprocess.STDOUT)
+        process.log = log  # type: ignore[attr-defined]
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=30)
+
+
+def finish_pipeline(process: subprocess.Popen[bytes], timeout: float) -> str:
+    """Wait for a `pipeline_process` to stop by itself; assert it succeeded; return its log."""
+    process.wait(timeout=timeout)
+    log = process.log  # type: ignore[attr-defined]
+    log.seek(0)
+    output = log.read().decode(errors="replace")
+    assert process.returncode == 0, output[-3000:]
+    return output

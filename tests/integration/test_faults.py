@@ -5,12 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,34 +14,10 @@ from newsmon.services.manager import ServicesManager
 from newsmon.services.process import wait_until
 from newsmon.settings import AlertSettings
 from tests.helpers import real_article_lines
-from tests.integration.conftest import World
+from tests.integration.conftest import World, finish_pipeline, pipeline_process
 from tests.integration.servers import Receiver
 
 REUTERS = "reuters21578/reuters21578.jsonl"
-
-
-@contextmanager
-def pipeline_process(world: World, idle_timeout: float | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    """`newsmon run` in the background, its log in a file (a pipe could fill and block it)."""
-    command = [sys.executable, "-m", "newsmon", "run"]
-    if idle_timeout is not None:
-        command += ["--idle-timeout", str(idle_timeout)]
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, env=world.env, stdout=log, stderr=subprocess.STDOUT)
-        process.log = log  # type: ignore[attr-defined]
-        try:
-            yield process
-        finally:
-            if process.poll() is None:
-                process.kill()
-            process.wait(timeout=30)
-
-
-def _finish(process: subprocess.Popen[bytes], timeout: float) -> None:
-    process.wait(timeout=timeout)
-    log = process.log  # type: ignore[attr-defined]
-    log.seek(0)
-    assert process.returncode == 0, log.read().decode(errors="replace")[-3000:]
 
 
 def test_sigkill_mid_stream_then_restart_indexes_every_article_once(world: World, tmp_path: Path) -> None:
@@ -72,7 +43,7 @@ def test_sigkill_mid_stream_then_restart_indexes_every_article_once(world: World
         assert 200 <= partial < 1500, "the kill should land mid-stream"
 
         with pipeline_process(world, idle_timeout=6) as second:
-            _finish(second, timeout=600)
+            finish_pipeline(second, timeout=600)
     finally:
         receiver.close()
     assert world.count() == 1500
@@ -115,7 +86,7 @@ def test_search_engine_down_for_30_seconds_loses_nothing(world: World, services:
                 time.sleep(1)
         finally:
             manager.opensearch.start()
-        _finish(process, timeout=600)
+        finish_pipeline(process, timeout=600)
     assert world.count() == 400
 
 
@@ -129,5 +100,5 @@ def test_kafka_broker_restart_loses_nothing(world: World) -> None:
         assert wait_until(lambda: world.count() >= 40, timeout=240, interval=0.5)
         manager.kafka.stop()
         manager.kafka.start()
-        _finish(process, timeout=600)
+        finish_pipeline(process, timeout=600)
     assert world.count() == 600
