@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from newsmon.connectors.search.base import EngineInfo, SearchEngine, WriteBuffer
+from newsmon.connectors.search.base import EngineInfo, MultiSearchItemError, SearchEngine, WriteBuffer
 from newsmon.connectors.search.bulk import BulkReport, IndexAction
 from newsmon.exceptions import ConfigurationError, SearchEngineError
 from newsmon.settings import SearchSettings, packaged_config_dir
@@ -19,6 +19,7 @@ __all__ = [
     "BulkReport",
     "EngineInfo",
     "IndexAction",
+    "MultiSearchItemError",
     "SearchEngine",
     "WriteBuffer",
     "connect_search_engine",

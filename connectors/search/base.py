@@ -25,6 +25,27 @@ _LOG = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+class MultiSearchItemError(Exception):
+    """One search of a multi-search failed (the others may not have)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(f"search failed with status {status}: {reason}")
+        self.status = status
+
+    @property
+    def transient(self) -> bool:
+        return self.status == 429 or self.status >= 500
+
+
+def checked_responses(response: dict[str, Any]) -> list[dict[str, Any]]:
+    """The responses of a multi-search, in order; the first failed one raises."""
+    responses: list[dict[str, Any]] = response["responses"]
+    for item in responses:
+        if "error" in item:
+            raise MultiSearchItemError(int(item.get("status", 500)), str(item["error"])[:500])
+    return responses
+
+
 @dataclass(frozen=True)
 class EngineInfo:
     """Which engine answered, and its version."""
@@ -66,6 +87,27 @@ class SearchEngine(ABC):
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         """Run a search request body (query DSL) and return the raw response."""
 
+    def search_many(self, index: str, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Several searches in one request (multi-search); the responses in order.
+
+        A search that failed raises :class:`MultiSearchItemError`; a missing index answers
+        with no hits.
+        """
+        if not bodies:
+            return []
+        searches: list[dict[str, Any]] = []
+        for body in bodies:
+            searches += [{"index": index, "ignore_unavailable": True}, body]
+        return checked_responses(self._msearch(searches))
+
+    @abstractmethod
+    def _msearch(self, searches: list[dict[str, Any]]) -> dict[str, Any]:
+        """Post multi-search header and body lines; the raw response."""
+
+    @abstractmethod
+    def _mget(self, index: str, doc_ids: list[str]) -> dict[str, Any]:
+        """Post a multi-get of ``doc_ids``; the raw response."""
+
     @abstractmethod
     def count(self, index: str, query: dict[str, Any] | None = None) -> int:
         """Number of documents matching ``query`` (all when None)."""
@@ -86,7 +128,8 @@ class SearchEngine(ABC):
             try:
                 return call()
             except Exception as e:
-                if not self.is_transient(e) or attempt >= self._policy.max_retries:
+                transient = self.is_transient(e) or (isinstance(e, MultiSearchItemError) and e.transient)
+                if not transient or attempt >= self._policy.max_retries:
                     raise
                 self._sleep(self._policy.delay(attempt))
                 attempt += 1
@@ -103,6 +146,16 @@ class SearchEngine(ABC):
             return None
         source: dict[str, Any] = found["_source"]
         return source
+
+    def get_many(self, index: str, doc_ids: list[str]) -> dict[str, dict[str, Any] | None]:
+        """The stored sources of several documents in one request (None for the absent)."""
+        if not doc_ids:
+            return {}
+        try:
+            found = self._mget(index, doc_ids)
+        except self._not_found:  # the index does not exist yet
+            return dict.fromkeys(doc_ids)
+        return {doc["_id"]: doc["_source"] if doc.get("found") else None for doc in found["docs"]}
 
     def delete_document(self, index: str, doc_id: str) -> bool:
         """Delete one document; False when it was not there."""

@@ -62,6 +62,12 @@ class ElasticsearchEngine(SearchEngine):
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         return dict(self._client.search(index=index, ignore_unavailable=True, **body))
 
+    def _msearch(self, searches: list[dict[str, Any]]) -> dict[str, Any]:
+        return dict(self._client.msearch(searches=searches))
+
+    def _mget(self, index: str, doc_ids: list[str]) -> dict[str, Any]:
+        return dict(self._client.mget(index=index, ids=doc_ids))
+
     def count(self, index: str, query: dict[str, Any] | None = None) -> int:
         try:
             return int(self._client.count(index=index, query=query)["count"])

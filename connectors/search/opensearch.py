@@ -60,6 +60,14 @@ class OpenSearchEngine(SearchEngine):
         result: dict[str, Any] = self._client.search(index=index, body=body, ignore_unavailable=True)
         return result
 
+    def _msearch(self, searches: list[dict[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = self._client.msearch(body=searches)
+        return result
+
+    def _mget(self, index: str, doc_ids: list[str]) -> dict[str, Any]:
+        result: dict[str, Any] = self._client.mget(index=index, body={"ids": doc_ids})
+        return result
+
     def count(self, index: str, query: dict[str, Any] | None = None) -> int:
         body = {"query": query} if query else None
         try:

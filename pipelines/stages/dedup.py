@@ -40,16 +40,17 @@ class _MarkDuplicatesFn(SearchEngineDoFn):
     def finish_bundle(self) -> None:
         self._store.flush()
 
-    def process(self, article: Article) -> Iterator[Article]:
-        at = article.event_time
-        duplicate = check_duplicate(
-            fingerprint(article.id, at, article.body), self._store, self._window, self._dedup.threshold
-        )
-        if duplicate is None:
-            yield article
-            return
-        (self._exact if duplicate.kind == "exact" else self._near).inc()
-        yield article.model_copy(update={"duplicate": duplicate})
+    def process(self, batch: list[Article]) -> Iterator[Article]:
+        fingerprints = [fingerprint(a.id, a.event_time, a.body) for a in batch]
+        self._store.prefetch(fingerprints, self._window)
+        # In order: an earlier article of the batch is a candidate for the later ones.
+        for article, fp in zip(batch, fingerprints, strict=True):
+            duplicate = check_duplicate(fp, self._store, self._window, self._dedup.threshold)
+            if duplicate is None:
+                yield article
+                continue
+            (self._exact if duplicate.kind == "exact" else self._near).inc()
+            yield article.model_copy(update={"duplicate": duplicate})
 
 
 class MarkDuplicates(beam.PTransform[PCollection[Article], PCollection[Article]]):
@@ -67,7 +68,10 @@ class MarkDuplicates(beam.PTransform[PCollection[Article], PCollection[Article]]
         self._search = search
 
     def expand(self, articles: PCollection[Article]) -> PCollection[Article]:
-        marked: PCollection[Article] = articles | "Check" >> beam.ParDo(
-            _MarkDuplicatesFn(self._dedup, self._search)
+        marked: PCollection[Article] = (
+            articles
+            # Batches, so that the fingerprint lookups of many articles share two requests.
+            | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self._dedup.lookup_batch_size)
+            | "Check" >> beam.ParDo(_MarkDuplicatesFn(self._dedup, self._search))
         )
         return marked

@@ -263,6 +263,9 @@ class DedupSettings(BaseModel):
     story_window_hours: PositiveFloat = Field(
         default=48, description="How far apart in time two articles of one story may be."
     )
+    lookup_batch_size: PositiveInt = Field(
+        default=64, description="Articles whose fingerprint and story lookups share one request each."
+    )
 
 
 class FeedSettings(BaseModel):

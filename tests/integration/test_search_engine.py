@@ -52,3 +52,27 @@ def test_refused_documents_are_reported_per_item(world: World) -> None:
     assert report.indexed == ["good"]
     assert [(f.doc_id, f.status) for f in report.failed] == [("bad", 400)]
     assert report.failed[0].error and "published_at" in report.failed[0].error
+
+
+def test_many_gets_and_searches_in_one_request_each(world: World) -> None:
+    import pytest
+
+    from newsmon.connectors.search import MultiSearchItemError
+
+    index = world.settings.search.articles_index
+    # Before the index exists: nothing found, no error.
+    assert world.engine.get_many(index, ["a", "b"]) == {"a": None, "b": None}
+    assert world.engine.search_many(index, [{"query": {"match_all": {}}}])[0]["hits"]["hits"] == []
+
+    world.engine.index_document(index, "a", {"title": "Putin and Johnson speak", "body": "Kyiv"})
+    found = world.engine.get_many(index, ["a", "missing"])
+    assert found["a"] is not None and found["a"]["title"] == "Putin and Johnson speak"
+    assert found["missing"] is None
+    responses = world.engine.search_many(
+        index, [{"query": {"match": {"title": "Putin"}}}, {"query": {"match": {"title": "Macron"}}}]
+    )
+    assert [len(r["hits"]["hits"]) for r in responses] == [1, 0]
+    # One search failing on the shards (sorting on a text field) fails the call, by name.
+    failing = {"query": {"match_all": {}}, "sort": [{"body": {"order": "asc"}}]}
+    with pytest.raises(MultiSearchItemError, match="status 400"):
+        world.engine.search_many(index, [{"query": {"match_all": {}}}, failing])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from newsmon.connectors.search import SearchEngine, WriteBuffer
@@ -40,6 +40,11 @@ class FingerprintStore(Protocol):
         """Write what ``add`` buffered (at the end of a bundle)."""
         ...
 
+    def prefetch(self, fingerprints: list[Fingerprint], window: timedelta) -> None:
+        """Ask once for what ``get`` and ``candidates`` (within ``window``) will need for
+        these fingerprints, so a batch costs two requests rather than two per article."""
+        ...
+
 
 class MemoryFingerprintStore:
     def __init__(self, max_items: int | None = None) -> None:
@@ -71,6 +76,9 @@ class MemoryFingerprintStore:
     def flush(self) -> None:
         pass
 
+    def prefetch(self, fingerprints: list[Fingerprint], window: timedelta) -> None:
+        pass
+
 
 def _document(remembered: Remembered) -> dict[str, Any]:
     fp = remembered.fingerprint
@@ -96,6 +104,20 @@ def _remembered(source: dict[str, Any]) -> Remembered:
     return Remembered(fp, source.get("original"))
 
 
+def _candidates_query(fp: Fingerprint, since: datetime, until: datetime) -> dict[str, Any]:
+    return {
+        "size": 50,
+        "query": {
+            "bool": {
+                "filter": [{"range": {"event_time": {"gte": since.isoformat(), "lte": until.isoformat()}}}],
+                "should": [{"term": {"text_hash": fp.text_hash}}, {"terms": {"bands": fp.bands}}],
+                "minimum_should_match": 1,
+                "must_not": [{"term": {"article_id": fp.article_id}}],
+            }
+        },
+    }
+
+
 class SearchFingerprintStore:
     """Fingerprints in the search engine's fingerprints index."""
 
@@ -104,30 +126,39 @@ class SearchFingerprintStore:
         self._index = index
         self._overlay = MemoryFingerprintStore(max_items=_OVERLAY_SIZE)
         self._writes = WriteBuffer(engine, index)
+        self._prefetched_gets: dict[str, Remembered | None] = {}
+        self._prefetched_candidates: dict[tuple[str, datetime, datetime], dict[str, Any]] = {}
 
     def get(self, article_id: str) -> Remembered | None:
         found = self._overlay.get(article_id)
         if found is not None:
             return found
+        if article_id in self._prefetched_gets:
+            return self._prefetched_gets[article_id]
         source = self._engine.with_retries(lambda: self._engine.get(self._index, article_id))
         return _remembered(source) if source is not None else None
 
-    def candidates(self, fp: Fingerprint, since: datetime, until: datetime) -> list[Remembered]:
-        body = {
-            "size": 50,
-            "query": {
-                "bool": {
-                    "filter": [
-                        {"range": {"event_time": {"gte": since.isoformat(), "lte": until.isoformat()}}}
-                    ],
-                    "should": [{"term": {"text_hash": fp.text_hash}}, {"terms": {"bands": fp.bands}}],
-                    "minimum_should_match": 1,
-                    "must_not": [{"term": {"article_id": fp.article_id}}],
-                }
-            },
+    def prefetch(self, fingerprints: list[Fingerprint], window: timedelta) -> None:
+        ids = [fp.article_id for fp in fingerprints]
+        sources = self._engine.with_retries(lambda: self._engine.get_many(self._index, ids))
+        self._prefetched_gets = {i: _remembered(s) if s is not None else None for i, s in sources.items()}
+        queries = [
+            _candidates_query(fp, fp.event_time - window, fp.event_time + window) for fp in fingerprints
+        ]
+        responses = self._engine.with_retries(lambda: self._engine.search_many(self._index, queries))
+        self._prefetched_candidates = {
+            (fp.article_id, fp.event_time - window, fp.event_time + window): response
+            for fp, response in zip(fingerprints, responses, strict=True)
         }
-        response = self._engine.with_retries(lambda: self._engine.search(self._index, body))
+
+    def candidates(self, fp: Fingerprint, since: datetime, until: datetime) -> list[Remembered]:
+        response = self._prefetched_candidates.get((fp.article_id, since, until))
+        if response is None:
+            body = _candidates_query(fp, since, until)
+            response = self._engine.with_retries(lambda: self._engine.search(self._index, body))
         found = {hit["_id"]: _remembered(hit["_source"]) for hit in response["hits"]["hits"]}
+        # What this process added lately, including earlier articles of the same batch,
+        # which the engine does not show yet.
         for remembered in self._overlay.candidates(fp, since, until):
             found.setdefault(remembered.fingerprint.article_id, remembered)
         return list(found.values())
@@ -138,3 +169,5 @@ class SearchFingerprintStore:
 
     def flush(self) -> None:
         self._writes.flush()
+        self._prefetched_gets.clear()
+        self._prefetched_candidates.clear()
