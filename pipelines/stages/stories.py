@@ -36,14 +36,21 @@ class _AssignStoriesFn(SearchEngineDoFn):
     def finish_bundle(self) -> None:
         self._store.flush()
 
-    def process(self, item: EnrichedArticle) -> Iterator[EnrichedArticle]:
-        article = item.article
-        features = story_features(item, article.event_time)
-        first_copy = article.duplicate.of if article.duplicate else None
-        story = assign_story(features, self._store, self._window, first_copy)
-        if story != article.id:
-            self._joined.inc()
-        yield item.model_copy(update={"article": article.model_copy(update={"story_id": story})})
+    def process(self, batch: list[EnrichedArticle]) -> Iterator[EnrichedArticle]:
+        looked_up = [
+            (
+                story_features(item, item.article.event_time),
+                item.article.duplicate.of if item.article.duplicate else None,
+            )
+            for item in batch
+        ]
+        self._store.prefetch(looked_up, self._window)
+        # In order: an earlier article of the batch may start the story of a later one.
+        for item, (features, first_copy) in zip(batch, looked_up, strict=True):
+            story = assign_story(features, self._store, self._window, first_copy)
+            if story != item.article.id:
+                self._joined.inc()
+            yield item.model_copy(update={"article": item.article.model_copy(update={"story_id": story})})
 
 
 class AssignStories(beam.PTransform[PCollection[EnrichedArticle], PCollection[EnrichedArticle]]):
@@ -63,5 +70,10 @@ class AssignStories(beam.PTransform[PCollection[EnrichedArticle], PCollection[En
 
     def expand(self, items: PCollection[EnrichedArticle]) -> PCollection[EnrichedArticle]:
         fn = _AssignStoriesFn(self._dedup, self._search)
-        assigned: PCollection[EnrichedArticle] = items | "Assign" >> beam.ParDo(fn)
+        assigned: PCollection[EnrichedArticle] = (
+            items
+            # Batches, so that the story lookups of many articles share two requests.
+            | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self._dedup.lookup_batch_size)
+            | "Assign" >> beam.ParDo(fn)
+        )
         return assigned

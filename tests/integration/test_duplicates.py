@@ -68,3 +68,55 @@ def test_copies_are_linked_not_realerted_and_remembered_across_restarts(world: W
     world.produce([json.dumps(again).encode()])
     world.run_pipeline()
     assert _by_url(world)[again["url"]]["duplicate"]["of"] == first["id"]  # type: ignore[index]
+
+
+def test_batched_lookups_give_the_answers_of_one_by_one_lookups(world: World) -> None:
+    """The fingerprint store answers a batch from one multi-get and one multi-search with
+    the same results as per-article requests, copies inside the batch included."""
+    from datetime import timedelta
+
+    from newsmon.article import parse_article
+    from newsmon.connectors.search import SearchEngine
+    from newsmon.dedup.check import check_duplicate
+    from newsmon.dedup.fingerprint import fingerprint
+    from newsmon.dedup.store import SearchFingerprintStore
+    from tests.helpers import real_article_lines
+
+    class CountingEngine:
+        """The real engine, counting the requests that the store sends (a spy, not a fake)."""
+
+        def __init__(self, engine: SearchEngine) -> None:
+            self._engine, self.calls = engine, 0
+
+        def __getattr__(self, name: str) -> object:
+            attribute = getattr(self._engine, name)
+            if name in ("get", "search", "get_many", "search_many"):
+                self.calls += 1
+            return attribute
+
+    week = timedelta(days=7)
+    articles = [parse_article(raw) for raw in real_article_lines(60)]
+    prints = [fingerprint(a.id, a.event_time, a.body) for a in articles]
+    index = world.settings.search.fingerprints_index
+
+    one_by_one = SearchFingerprintStore(world.engine, index + "-single")
+    expected = []
+    for fp in prints:
+        expected.append(check_duplicate(fp, one_by_one, week))
+        one_by_one.flush()
+        world.engine.refresh(index + "-single")
+
+    spy = CountingEngine(world.engine)
+    batched = SearchFingerprintStore(spy, index)  # type: ignore[arg-type]
+    answers = []
+    for start in range(0, len(prints), 20):
+        batch = prints[start : start + 20]
+        batched.prefetch(batch, week)
+        answers += [check_duplicate(fp, batched, week) for fp in batch]
+        batched.flush()
+        world.engine.refresh(index)
+    world.engine.delete_index(index + "-single")
+
+    assert answers == expected and sum(a is not None for a in answers) >= 5
+    # Two requests per batch; one-by-one would take two per article.
+    assert spy.calls <= 2 * 3 + sum(a is not None for a in answers)

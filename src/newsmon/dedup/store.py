@@ -5,12 +5,14 @@ alone (tests, the batch command)."""
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from newsmon.connectors.search import SearchEngine, WriteBuffer
 from newsmon.dedup.fingerprint import Fingerprint
+from newsmon.dedup.prefetch import Prefetched
 
 _OVERLAY_SIZE = 20_000
 
@@ -126,33 +128,27 @@ class SearchFingerprintStore:
         self._index = index
         self._overlay = MemoryFingerprintStore(max_items=_OVERLAY_SIZE)
         self._writes = WriteBuffer(engine, index)
-        self._prefetched_gets: dict[str, Remembered | None] = {}
-        self._prefetched_candidates: dict[tuple[str, datetime, datetime], dict[str, Any]] = {}
+        self._prefetched = Prefetched()
 
     def get(self, article_id: str) -> Remembered | None:
         found = self._overlay.get(article_id)
         if found is not None:
             return found
-        if article_id in self._prefetched_gets:
-            return self._prefetched_gets[article_id]
-        source = self._engine.with_retries(lambda: self._engine.get(self._index, article_id))
+        if self._prefetched.has_source(article_id):
+            source = self._prefetched.source(article_id)
+        else:
+            source = self._engine.with_retries(lambda: self._engine.get(self._index, article_id))
         return _remembered(source) if source is not None else None
 
     def prefetch(self, fingerprints: list[Fingerprint], window: timedelta) -> None:
-        ids = [fp.article_id for fp in fingerprints]
-        sources = self._engine.with_retries(lambda: self._engine.get_many(self._index, ids))
-        self._prefetched_gets = {i: _remembered(s) if s is not None else None for i, s in sources.items()}
-        queries = [
-            _candidates_query(fp, fp.event_time - window, fp.event_time + window) for fp in fingerprints
-        ]
-        responses = self._engine.with_retries(lambda: self._engine.search_many(self._index, queries))
-        self._prefetched_candidates = {
-            (fp.article_id, fp.event_time - window, fp.event_time + window): response
-            for fp, response in zip(fingerprints, responses, strict=True)
-        }
+        queries: dict[Hashable, dict[str, Any]] = {}
+        for fp in fingerprints:
+            since, until = fp.event_time - window, fp.event_time + window
+            queries[(fp.article_id, since, until)] = _candidates_query(fp, since, until)
+        self._prefetched.load(self._engine, self._index, [fp.article_id for fp in fingerprints], queries)
 
     def candidates(self, fp: Fingerprint, since: datetime, until: datetime) -> list[Remembered]:
-        response = self._prefetched_candidates.get((fp.article_id, since, until))
+        response = self._prefetched.response((fp.article_id, since, until))
         if response is None:
             body = _candidates_query(fp, since, until)
             response = self._engine.with_retries(lambda: self._engine.search(self._index, body))
@@ -169,5 +165,4 @@ class SearchFingerprintStore:
 
     def flush(self) -> None:
         self._writes.flush()
-        self._prefetched_gets.clear()
-        self._prefetched_candidates.clear()
+        self._prefetched.clear()

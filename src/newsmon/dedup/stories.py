@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from newsmon.connectors.search import SearchEngine, WriteBuffer
 from newsmon.dedup.fingerprint import normalise
+from newsmon.dedup.prefetch import Prefetched
 from newsmon.nlp.models import EnrichedArticle
 
 SALIENT_TYPES = frozenset({"PERSON", "ORG", "GPE", "NORP", "EVENT", "FAC", "LOC", "LAW"})
@@ -67,6 +69,10 @@ class StoryStore(Protocol):
 
     def flush(self) -> None:
         """Write what ``add`` buffered (at the end of a bundle)."""
+        ...
+
+    def prefetch(self, batch: list[tuple[StoryFeatures, str | None]], window: timedelta) -> None:
+        """Ask once for what :func:`assign_story` will need for these (features, first copy)."""
         ...
 
 
@@ -127,9 +133,29 @@ class MemoryStoryStore:
     def flush(self) -> None:
         pass
 
+    def prefetch(self, batch: list[tuple[StoryFeatures, str | None]], window: timedelta) -> None:
+        pass
+
 
 def _story_id(article_id: str) -> str:
     return f"story:{article_id}"[:512]
+
+
+def _candidates_query(features: StoryFeatures, since: datetime, until: datetime) -> dict[str, Any]:
+    return {
+        "size": 100,
+        "query": {
+            "bool": {
+                "filter": [
+                    {"term": {"kind": "story"}},
+                    {"range": {"event_time": {"gte": since.isoformat(), "lte": until.isoformat()}}},
+                ],
+                "should": [{"term": {"entity_keys": key}} for key in features.entity_keys],
+                "minimum_should_match": MIN_SHARED_ENTITIES,
+                "must_not": [{"term": {"article_id": features.article_id}}],
+            }
+        },
+    }
 
 
 class SearchStoryStore:
@@ -141,6 +167,7 @@ class SearchStoryStore:
         self._index = index
         self._overlay = MemoryStoryStore(max_items=20_000)
         self._writes = WriteBuffer(engine, index)
+        self._prefetched = Prefetched()
 
     @staticmethod
     def _from(source: dict[str, Any]) -> StoryFeatures:
@@ -156,27 +183,32 @@ class SearchStoryStore:
         found = self._overlay.get(article_id)
         if found is not None:
             return found
-        source = self._engine.with_retries(lambda: self._engine.get(self._index, _story_id(article_id)))
+        doc_id = _story_id(article_id)
+        if self._prefetched.has_source(doc_id):
+            source = self._prefetched.source(doc_id)
+        else:
+            source = self._engine.with_retries(lambda: self._engine.get(self._index, doc_id))
         return self._from(source) if source is not None else None
+
+    def prefetch(self, batch: list[tuple[StoryFeatures, str | None]], window: timedelta) -> None:
+        ids: list[str] = []
+        queries: dict[Hashable, dict[str, Any]] = {}
+        for features, first_copy in batch:
+            ids.append(_story_id(features.article_id))
+            if first_copy is not None:
+                ids.append(_story_id(first_copy))
+            elif len(features.entity_keys) >= MIN_SHARED_ENTITIES:
+                since, until = features.event_time - window, features.event_time + window
+                queries[(features.article_id, since, until)] = _candidates_query(features, since, until)
+        self._prefetched.load(self._engine, self._index, ids, queries)
 
     def candidates(self, features: StoryFeatures, since: datetime, until: datetime) -> list[StoryFeatures]:
         if len(features.entity_keys) < MIN_SHARED_ENTITIES:
             return []
-        body = {
-            "size": 100,
-            "query": {
-                "bool": {
-                    "filter": [
-                        {"term": {"kind": "story"}},
-                        {"range": {"event_time": {"gte": since.isoformat(), "lte": until.isoformat()}}},
-                    ],
-                    "should": [{"term": {"entity_keys": key}} for key in features.entity_keys],
-                    "minimum_should_match": MIN_SHARED_ENTITIES,
-                    "must_not": [{"term": {"article_id": features.article_id}}],
-                }
-            },
-        }
-        response = self._engine.with_retries(lambda: self._engine.search(self._index, body))
+        response = self._prefetched.response((features.article_id, since, until))
+        if response is None:
+            body = _candidates_query(features, since, until)
+            response = self._engine.with_retries(lambda: self._engine.search(self._index, body))
         found = {hit["_source"]["article_id"]: self._from(hit["_source"]) for hit in response["hits"]["hits"]}
         for features_ in self._overlay.candidates(features, since, until):
             found.setdefault(features_.article_id, features_)
@@ -196,3 +228,4 @@ class SearchStoryStore:
 
     def flush(self) -> None:
         self._writes.flush()
+        self._prefetched.clear()
