@@ -84,15 +84,27 @@ class _DeliverFn(SearchEngineDoFn):
             self._records.flush()
         self._sent.clear()
 
-    def _sent_before(self, alert: Alert, reference: str) -> bool:
-        record = delivery_id(alert, reference)
-        if record not in self._sent:
-            if self.engine is None or self._search is None:
-                return False
-            # A get by id is real-time: a record flushed by an earlier bundle is seen at once.
+    def _look_up_records(self, alerts: list[Alert]) -> None:
+        """Add to ``_sent`` the delivery records of these alerts that earlier bundles wrote
+        (one multi-get for the batch; a get by id is real-time, so a record flushed by the
+        previous bundle is seen at once)."""
+        if self.engine is None or self._search is None:
+            return
+        records = [
+            delivery_id(alert, reference)
+            for alert in alerts
+            for reference in alert.channels
+            if reference not in SINK_CHANNELS
+        ]
+        records = [r for r in records if r not in self._sent]
+        if records:
             engine, index = self.engine, self._search.rule_matches_index
-            if engine.with_retries(lambda: engine.get(index, record)) is None:
-                return False
+            found = engine.with_retries(lambda: engine.get_many(index, records))
+            self._sent.update(record for record, source in found.items() if source is not None)
+
+    def _sent_before(self, alert: Alert, reference: str) -> bool:
+        if delivery_id(alert, reference) not in self._sent:
+            return False
         self._repeats.inc()
         return True
 
@@ -111,12 +123,20 @@ class _DeliverFn(SearchEngineDoFn):
                 },
             )
 
-    def process(self, alert: Alert) -> Iterator[TaggedOutput[str, DeadLetter]]:
-        if not set(alert.channels) - SINK_CHANNELS:
-            return
-        if alert.digest_minutes is not None:
-            self._digested.inc()  # its rule's channels get it in the next digest
-            return
+    def process(self, batch: list[Alert]) -> Iterator[TaggedOutput[str, DeadLetter]]:
+        outgoing = []
+        for alert in batch:
+            if not set(alert.channels) - SINK_CHANNELS:
+                continue
+            if alert.digest_minutes is not None:
+                self._digested.inc()  # its rule's channels get it in the next digest
+                continue
+            outgoing.append(alert)
+        self._look_up_records(outgoing)
+        for alert in outgoing:
+            yield from self._deliver(alert)
+
+    def _deliver(self, alert: Alert) -> Iterator[TaggedOutput[str, DeadLetter]]:
         for result in deliver_alert(alert, self._settings, lambda ref: self._sent_before(alert, ref)):
             if result.ok:
                 self._delivered.inc()
@@ -141,7 +161,10 @@ class DeliverAlerts(beam.PTransform[PCollection[Alert], DoOutputsTuple]):
 
     def expand(self, alerts: PCollection[Alert]) -> DoOutputsTuple:
         fn = _DeliverFn(self._settings, self._search)
-        outputs: DoOutputsTuple = alerts | "Deliver" >> beam.ParDo(fn).with_outputs(
-            DEAD_LETTERS, main="delivered"
+        outputs: DoOutputsTuple = (
+            alerts
+            # Batches, so that the delivery records of many alerts are looked up at once.
+            | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=64)
+            | "Deliver" >> beam.ParDo(fn).with_outputs(DEAD_LETTERS, main="delivered")
         )
         return outputs

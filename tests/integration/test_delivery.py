@@ -106,7 +106,7 @@ def test_stage_dead_letters_what_cannot_be_delivered(receiver: Receiver) -> None
     alert = ALERT.model_copy(update={"channels": ["index", "webhook:desk", "webhook:down", "email:nobody"]})
     fn = _DeliverFn(settings)
     fn.setup()
-    letters = [o.value for o in fn.process(alert) if isinstance(o, TaggedOutput)]
+    letters = [o.value for o in fn.process([alert]) if isinstance(o, TaggedOutput)]
     assert len(receiver.requests) == 1
     assert sorted(letter.reason.split(":")[0] for letter in letters) == ["email", "webhook"]
     assert all(letter.stage == "deliver" and letter.key == ALERT.id.encode() for letter in letters)
