@@ -10,7 +10,8 @@ with 1 and 2 parallel slots, and peak RSS.
 The pipeline is warmed up (spaCy loaded, one article indexed per partition) before the
 clock starts; then the whole batch is produced at once, round robin over the 4
 partitions, and the clock stops when the last article is searchable: a backlog drained
-at full speed.
+at full speed. Right before each run, bare spaCy is measured again in as many processes
+as the run has workers, and the run's ratio is to that floor.
 """
 
 from __future__ import annotations
@@ -216,19 +217,18 @@ def main() -> None:
     settings = NlpSettings()
     texts = [parse_article(raw).body for raw in lines]
     words = sum(len(t.split()) for t in texts) / len(texts)
-    floor, floor_cpu = bare_spacy(texts, settings)
     print(
         f"{len(texts)} articles of {args.corpus.name} ({words:.0f} words on average), model {settings.model}"
     )
     print(f"{'':44} {'articles/s':>10} {'x spaCy':>8} {'peak RSS':>10}")
-    bare = f"bare spaCy nlp.pipe (batch {settings.batch_size})"
-    print(f"{bare:44} {floor:10.1f} {1.0:8.2f} {'':>10}   CPU ms/article: {1000 * floor_cpu:.0f}")
-    most = max(_runner_kind(runner)[1] for runner in args.runners)
-    if most > 1:
-        # The floor for N workers: spaCy alone in as many processes, on the same cores.
-        rate, _ = bare_spacy(texts, settings, processes=most)
-        print(f"{f'bare spaCy nlp.pipe, {most} processes':44} {rate:10.1f} {rate / floor:8.2f}")
     for runner in args.runners:
+        # The floor right before each run, in as many processes as the run has workers:
+        # this shared machine's speed drifts by 20-30% over minutes, so a floor measured
+        # once at the start can be far from the one the run met.
+        processes = _runner_kind(runner)[1]
+        floor, floor_cpu = bare_spacy(texts, settings, processes=processes)
+        bare = f"bare spaCy nlp.pipe (batch {settings.batch_size}, {processes} proc.)"
+        print(f"{bare:44} {floor:10.1f} {1.0:8.2f} {'':>10}   CPU ms/article (main): {1000 * floor_cpu:.0f}")
         rate, rss, copies, cpu = pipeline_run(warm, lines, runner)
         label = f"whole pipeline, {runner} ({copies} copies found)"
         shares = ", ".join(f"{name} {1000 * seconds:.0f}" for name, seconds in cpu.items())
