@@ -10,30 +10,38 @@ from newsmon.connectors.search import SearchEngine
 
 
 class Prefetched:
-    """The engine's answers for one batch (cleared at the end of the bundle)."""
+    """Gets and searches on one index, answered from the last :meth:`load` when it asked
+    for them, else sent one by one. Cleared at the end of each bundle."""
 
-    def __init__(self) -> None:
+    def __init__(self, engine: SearchEngine, index: str) -> None:
+        self._engine = engine
+        self._index = index
         self._sources: dict[str, dict[str, Any] | None] = {}
         self._responses: dict[Hashable, dict[str, Any]] = {}
 
-    def load(
-        self, engine: SearchEngine, index: str, doc_ids: list[str], queries: dict[Hashable, dict[str, Any]]
-    ) -> None:
-        """Fetch ``doc_ids`` and run ``queries`` (by key), two requests in all."""
+    def load(self, doc_ids: list[str], queries: dict[Hashable, dict[str, Any]]) -> None:
+        """Fetch ``doc_ids`` and run ``queries`` (by key): two requests in all."""
+        engine, index = self._engine, self._index
         ids = list(dict.fromkeys(doc_ids))
         self._sources = engine.with_retries(lambda: engine.get_many(index, ids))
         keys = list(queries)
         responses = engine.with_retries(lambda: engine.search_many(index, [queries[k] for k in keys]))
         self._responses = dict(zip(keys, responses, strict=True))
 
-    def has_source(self, doc_id: str) -> bool:
-        return doc_id in self._sources
+    def get(self, doc_id: str) -> dict[str, Any] | None:
+        """The stored source of ``doc_id`` (None when absent)."""
+        if doc_id in self._sources:
+            return self._sources[doc_id]
+        engine, index = self._engine, self._index
+        return engine.with_retries(lambda: engine.get(index, doc_id))
 
-    def source(self, doc_id: str) -> dict[str, Any] | None:
-        return self._sources.get(doc_id)
-
-    def response(self, key: Hashable) -> dict[str, Any] | None:
-        return self._responses.get(key)
+    def search(self, key: Hashable, body: dict[str, Any]) -> dict[str, Any]:
+        """The response to the query loaded under ``key``, else to ``body`` sent now."""
+        found = self._responses.get(key)
+        if found is not None:
+            return found
+        engine, index = self._engine, self._index
+        return engine.with_retries(lambda: engine.search(index, body))
 
     def clear(self) -> None:
         self._sources.clear()

@@ -124,20 +124,15 @@ class SearchFingerprintStore:
     """Fingerprints in the search engine's fingerprints index."""
 
     def __init__(self, engine: SearchEngine, index: str) -> None:
-        self._engine = engine
-        self._index = index
         self._overlay = MemoryFingerprintStore(max_items=_OVERLAY_SIZE)
         self._writes = WriteBuffer(engine, index)
-        self._prefetched = Prefetched()
+        self._prefetched = Prefetched(engine, index)
 
     def get(self, article_id: str) -> Remembered | None:
         found = self._overlay.get(article_id)
         if found is not None:
             return found
-        if self._prefetched.has_source(article_id):
-            source = self._prefetched.source(article_id)
-        else:
-            source = self._engine.with_retries(lambda: self._engine.get(self._index, article_id))
+        source = self._prefetched.get(article_id)
         return _remembered(source) if source is not None else None
 
     def prefetch(self, fingerprints: list[Fingerprint], window: timedelta) -> None:
@@ -145,13 +140,10 @@ class SearchFingerprintStore:
         for fp in fingerprints:
             since, until = fp.event_time - window, fp.event_time + window
             queries[(fp.article_id, since, until)] = _candidates_query(fp, since, until)
-        self._prefetched.load(self._engine, self._index, [fp.article_id for fp in fingerprints], queries)
+        self._prefetched.load([fp.article_id for fp in fingerprints], queries)
 
     def candidates(self, fp: Fingerprint, since: datetime, until: datetime) -> list[Remembered]:
-        response = self._prefetched.response((fp.article_id, since, until))
-        if response is None:
-            body = _candidates_query(fp, since, until)
-            response = self._engine.with_retries(lambda: self._engine.search(self._index, body))
+        response = self._prefetched.search((fp.article_id, since, until), _candidates_query(fp, since, until))
         found = {hit["_id"]: _remembered(hit["_source"]) for hit in response["hits"]["hits"]}
         # What this process added lately, including earlier articles of the same batch,
         # which the engine does not show yet.

@@ -163,11 +163,9 @@ class SearchStoryStore:
     with a memory overlay for what it cannot show yet."""
 
     def __init__(self, engine: SearchEngine, index: str) -> None:
-        self._engine = engine
-        self._index = index
         self._overlay = MemoryStoryStore(max_items=20_000)
         self._writes = WriteBuffer(engine, index)
-        self._prefetched = Prefetched()
+        self._prefetched = Prefetched(engine, index)
 
     @staticmethod
     def _from(source: dict[str, Any]) -> StoryFeatures:
@@ -183,11 +181,7 @@ class SearchStoryStore:
         found = self._overlay.get(article_id)
         if found is not None:
             return found
-        doc_id = _story_id(article_id)
-        if self._prefetched.has_source(doc_id):
-            source = self._prefetched.source(doc_id)
-        else:
-            source = self._engine.with_retries(lambda: self._engine.get(self._index, doc_id))
+        source = self._prefetched.get(_story_id(article_id))
         return self._from(source) if source is not None else None
 
     def prefetch(self, batch: list[tuple[StoryFeatures, str | None]], window: timedelta) -> None:
@@ -200,15 +194,13 @@ class SearchStoryStore:
             elif len(features.entity_keys) >= MIN_SHARED_ENTITIES:
                 since, until = features.event_time - window, features.event_time + window
                 queries[(features.article_id, since, until)] = _candidates_query(features, since, until)
-        self._prefetched.load(self._engine, self._index, ids, queries)
+        self._prefetched.load(ids, queries)
 
     def candidates(self, features: StoryFeatures, since: datetime, until: datetime) -> list[StoryFeatures]:
         if len(features.entity_keys) < MIN_SHARED_ENTITIES:
             return []
-        response = self._prefetched.response((features.article_id, since, until))
-        if response is None:
-            body = _candidates_query(features, since, until)
-            response = self._engine.with_retries(lambda: self._engine.search(self._index, body))
+        key = (features.article_id, since, until)
+        response = self._prefetched.search(key, _candidates_query(features, since, until))
         found = {hit["_source"]["article_id"]: self._from(hit["_source"]) for hit in response["hits"]["hits"]}
         for features_ in self._overlay.candidates(features, since, until):
             found.setdefault(features_.article_id, features_)
