@@ -11,12 +11,12 @@ House"). ``newsmon_sports_results_v1`` (``sports.py``) follows it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from newsmon.nlp.gazetteer import Gazetteer, default_gazetteer
@@ -130,20 +130,32 @@ def _trimmed(ent: Span) -> Span | None:
     return Span(doc, start, end, label=ent.label_, kb_id=ent.kb_id_)
 
 
-def upper_case_runs(doc: Doc) -> list[tuple[int, int]]:
-    """Token ranges of the maximal runs of words written in capitals."""
+def token_runs(
+    doc: Doc, starts: Callable[[Token], bool], continues: Callable[[Token], bool]
+) -> list[tuple[int, int]]:
+    """Token ranges of the maximal runs that open on a token ``starts`` accepts and go on
+    over the tokens ``continues`` accepts."""
     runs: list[tuple[int, int]] = []
     i = 0
     while i < len(doc):
-        if doc[i].is_upper and doc[i].is_alpha:
+        if starts(doc[i]):
             end = i + 1
-            while end < len(doc) and doc[end].is_upper and doc[end].is_alpha:
+            while end < len(doc) and continues(doc[end]):
                 end += 1
             runs.append((i, end))
             i = end
         else:
             i += 1
     return runs
+
+
+def _in_capitals(token: Token) -> bool:
+    return token.is_upper and token.is_alpha
+
+
+def upper_case_runs(doc: Doc) -> list[tuple[int, int]]:
+    """Token ranges of the maximal runs of words written in capitals."""
+    return token_runs(doc, _in_capitals, _in_capitals)
 
 
 def _with_places(ents: list[Span], places: list[Span]) -> list[Span]:

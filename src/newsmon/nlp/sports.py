@@ -20,7 +20,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from newsmon.nlp.components import upper_case_runs
+from newsmon.nlp.components import token_runs, upper_case_runs
 from newsmon.nlp.gazetteer import Gazetteer, default_gazetteer
 
 SPORTS_RESULTS = "newsmon_sports_results_v1"
@@ -96,19 +96,13 @@ def _full_name(ent: Span) -> bool:
     return ent.label_ == "PERSON" and len(ent) >= 2 and all(token.is_alpha or token.is_punct for token in ent)
 
 
-def _capitalised_runs(doc: Doc) -> Iterator[tuple[int, int]]:
+def _capitalised_runs(doc: Doc) -> list[tuple[int, int]]:
     """Maximal runs of capitalised words ("Queen 's Park" stops at "'s"), not starting on a stop word."""
-    i = 0
-    while i < len(doc):
-        token = doc[i]
-        if token.is_title and token.is_alpha and len(token) > 1 and not token.is_stop:
-            end = i + 1
-            while end < len(doc) and doc[end].is_title and (doc[end].is_alpha or doc[end].text == "&"):
-                end += 1
-            yield i, end
-            i = end
-        else:
-            i += 1
+    return token_runs(
+        doc,
+        lambda t: t.is_title and t.is_alpha and len(t) > 1 and not t.is_stop,
+        lambda t: t.is_title and (t.is_alpha or t.text == "&"),
+    )
 
 
 def _score_follows(doc: Doc, end: int) -> bool:
