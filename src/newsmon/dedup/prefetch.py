@@ -3,7 +3,7 @@ answers the fingerprint and story stores then serve article by article."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from newsmon.connectors.search import SearchEngine
@@ -35,12 +35,13 @@ class Prefetched:
         engine, index = self._engine, self._index
         return engine.with_retries(lambda: engine.get(index, doc_id))
 
-    def search(self, key: Hashable, body: dict[str, Any]) -> dict[str, Any]:
-        """The response to the query loaded under ``key``, else to ``body`` sent now."""
+    def search(self, key: Hashable, query: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """The response to the query loaded under ``key``, else to ``query()`` sent now
+        (built only then: in a batch it was built once already, by the caller of load)."""
         found = self._responses.get(key)
         if found is not None:
             return found
-        engine, index = self._engine, self._index
+        engine, index, body = self._engine, self._index, query()
         return engine.with_retries(lambda: engine.search(index, body))
 
     def clear(self) -> None:

@@ -143,7 +143,8 @@ class SearchFingerprintStore:
         self._prefetched.load([fp.article_id for fp in fingerprints], queries)
 
     def candidates(self, fp: Fingerprint, since: datetime, until: datetime) -> list[Remembered]:
-        response = self._prefetched.search((fp.article_id, since, until), _candidates_query(fp, since, until))
+        key = (fp.article_id, since, until)
+        response = self._prefetched.search(key, lambda: _candidates_query(fp, since, until))
         found = {hit["_id"]: _remembered(hit["_source"]) for hit in response["hits"]["hits"]}
         # What this process added lately, including earlier articles of the same batch,
         # which the engine does not show yet.

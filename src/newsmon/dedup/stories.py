@@ -200,7 +200,7 @@ class SearchStoryStore:
         if len(features.entity_keys) < MIN_SHARED_ENTITIES:
             return []
         key = (features.article_id, since, until)
-        response = self._prefetched.search(key, _candidates_query(features, since, until))
+        response = self._prefetched.search(key, lambda: _candidates_query(features, since, until))
         found = {hit["_source"]["article_id"]: self._from(hit["_source"]) for hit in response["hits"]["hits"]}
         for features_ in self._overlay.candidates(features, since, until):
             found.setdefault(features_.article_id, features_)
