@@ -161,6 +161,8 @@ def pipeline_run(
     with bench_world(partitions=len(warm)) as world, _runner_processes(world, runner) as extra_pids:
         topic = world.kafka.articles_topic
         producer = make_producer(world.kafka, linger_ms=5)
+        # The warm-up articles wait in the topic when the pipeline starts: on Flink with
+        # EXTERNAL workers, a job started on an empty topic was seen to never pass records on.
         for partition, raw in enumerate(warm):
             producer.send(topic, key=parse_article(raw).id.encode(), value=raw, partition=partition)
         producer.flush()

@@ -35,6 +35,8 @@ from newsmon.settings import AlertSettings, SearchSettings
 STAGE = "deliver"
 DEAD_LETTERS = "dead_letters"
 SINK_CHANNELS = frozenset({"index", "kafka"})
+# Alerts whose delivery records are looked up with one multi-get.
+_LOOKUP_BATCH = 64
 _LOG = logging.getLogger(__name__)
 
 
@@ -77,7 +79,8 @@ class _DeliverFn(SearchEngineDoFn):
         self._records: WriteBuffer | None = None
         if self.engine is not None and self._search is not None:
             self._records = WriteBuffer(self.engine, self._search.rule_matches_index)
-        self._sent: set[str] = set()  # delivery records not yet flushed
+        # Delivery records of this bundle: written by it (not flushed yet) or found by lookup.
+        self._sent: set[str] = set()
 
     def finish_bundle(self) -> None:
         if self._records is not None:
@@ -164,7 +167,7 @@ class DeliverAlerts(beam.PTransform[PCollection[Alert], DoOutputsTuple]):
         outputs: DoOutputsTuple = (
             alerts
             # Batches, so that the delivery records of many alerts are looked up at once.
-            | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=64)
+            | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=_LOOKUP_BATCH)
             | "Deliver" >> beam.ParDo(fn).with_outputs(DEAD_LETTERS, main="delivered")
         )
         return outputs
