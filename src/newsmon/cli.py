@@ -352,6 +352,9 @@ def evaluate(
     what: Annotated[str, typer.Argument(help="ner, quotes, topics, canonical, duplicates or all")] = "all",
     data: Annotated[Path, typer.Option(help="Folder of the real annotated data")] = Path("../shared/data"),
     baseline: Annotated[bool, typer.Option(help="Also run textacy's quote baseline")] = True,
+    polnear_split: Annotated[
+        str, typer.Option(help="PolNeAR split for quotes: dev (tuned on) or train (a check never tuned on)")
+    ] = "dev",
 ) -> None:
     """Measure extraction quality on real annotated data and print the figures."""
     from newsmon.evaluation import run
@@ -359,7 +362,7 @@ def evaluate(
     settings = _settings()
     jobs = {
         "ner": lambda: run.run_ner(settings.nlp, data),
-        "quotes": lambda: run.run_quotes(settings.nlp, data, baseline),
+        "quotes": lambda: run.run_quotes(settings.nlp, data, baseline, polnear_split),
         "topics": lambda: run.run_topics(settings.nlp, data),
         "canonical": lambda: run.run_canonical(settings.nlp, data),
         "duplicates": lambda: run.run_duplicates(settings.dedup.threshold, data),

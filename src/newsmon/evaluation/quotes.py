@@ -131,8 +131,8 @@ def score(
     return spans, with_speaker
 
 
-def report(results: dict[str, tuple[Counts, Counts]]) -> str:
+def report(results: dict[str, tuple[Counts, Counts]], split: str = "dev") -> str:
     rows = []
     for name, (spans, speakers) in results.items():
         rows += [(f"{name} quote", spans), (f"{name} quote+speaker", speakers)]
-    return table("Direct quotes on PolNeAR dev", rows)
+    return table(f"Direct quotes on PolNeAR {split}", rows)

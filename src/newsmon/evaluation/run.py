@@ -25,8 +25,10 @@ def run_ner(settings: NlpSettings, data: Path) -> str:
     return ner.report(ner.evaluate_ner(raw, path), ner.evaluate_ner(ours, path))
 
 
-def run_quotes(settings: NlpSettings, data: Path, baseline: bool = True) -> str:
-    documents = list(quotes.read_polnear(data / "polnear" / "dev"))
+def run_quotes(settings: NlpSettings, data: Path, baseline: bool = True, split: str = "dev") -> str:
+    if split not in ("dev", "train"):
+        raise ValueError(f"unknown PolNeAR split {split!r}: dev or train")
+    documents = list(quotes.read_polnear(data / "polnear" / split))
     enricher = Enricher.load(settings)
 
     def ours(document: quotes.Document) -> list[quotes.PredictedQuote]:
@@ -49,7 +51,7 @@ def run_quotes(settings: NlpSettings, data: Path, baseline: bool = True) -> str:
     if baseline:
         results["textacy"] = quotes.score(documents, _textacy_predictor(settings))
     gold = sum(len(d.gold) for d in documents)
-    return f"{len(documents)} articles, {gold} gold direct quotes\n" + quotes.report(results)
+    return f"{len(documents)} articles, {gold} gold direct quotes\n" + quotes.report(results, split)
 
 
 def _textacy_predictor(settings: NlpSettings):  # type: ignore[no-untyped-def]
