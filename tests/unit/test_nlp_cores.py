@@ -153,6 +153,24 @@ def test_topics_explain_themselves() -> None:
     assert topics[0].label == "sport" and "striker*" in topics[0].evidence
 
 
+def test_topic_terms_match_whatever_the_case_and_the_longest_term_wins() -> None:
+    taxonomy = Taxonomy.load()
+    lower = score_topics(
+        "", "the foreign minister met the prime minister after the sanctions vote", taxonomy, keep_all=True
+    )
+    shouted = score_topics(
+        "", "THE FOREIGN MINISTER MET THE Prime Minister AFTER THE SANCTIONS VOTE", taxonomy, keep_all=True
+    )
+    assert [(t.label, t.score, t.evidence) for t in lower] == [
+        (t.label, t.score, t.evidence) for t in shouted
+    ]
+    diplomacy = next(t for t in lower if t.label == "diplomacy")
+    # "foreign minister*" is the longer term at that start: not "minister*" alone.
+    assert "foreign minister*" in diplomacy.evidence
+    politics = next(t for t in lower if t.label == "politics")
+    assert {"prime minister", "minister*"} <= set(politics.evidence)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list('ab “”"\n.,')), max_size=200))
 def test_quote_spans_stay_inside_the_text(text: str) -> None:
