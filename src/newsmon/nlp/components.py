@@ -203,9 +203,11 @@ def load_pipeline(model: str, *, with_fixes: bool = True) -> Language:
     import spacy
 
     from newsmon.nlp.sports import SPORTS_RESULTS
+    from newsmon.nlp.verbs import lemmatize_verbs_only
 
     nlp = spacy.load(model)
     if with_fixes and ENTITY_FIXES not in nlp.pipe_names:
         nlp.add_pipe(ENTITY_FIXES, after="ner")
         nlp.add_pipe(SPORTS_RESULTS, after=ENTITY_FIXES)
+        lemmatize_verbs_only(nlp)
     return nlp
