@@ -19,6 +19,7 @@ from pathlib import Path
 
 import spacy
 
+from bench.harness import valid_articles
 from newsmon.article import Article, parse_article
 from newsmon.nlp.enrich import Enricher
 from newsmon.nlp.entities import extract_entities
@@ -48,12 +49,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     args = parser.parse_args()
 
-    articles: list[Article] = []
-    with args.corpus.open("rb") as handle:
-        for line in handle:
-            articles.append(parse_article(line))
-            if len(articles) == args.articles:
-                break
+    articles: list[Article] = [parse_article(line) for line in valid_articles(args.corpus, args.articles)]
     settings = NlpSettings()
     # The same texts the enricher parses (it cuts bodies at nlp.max_characters).
     texts = [a.body[: settings.max_characters] for a in articles]
