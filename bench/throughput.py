@@ -5,13 +5,16 @@ search engine, against spaCy's ``nlp.pipe`` alone on the same texts with the sam
 with 1 and 2 parallel slots, and peak RSS.
 
     .venv/bin/python -m bench.throughput [--articles 200] [--corpus PATH] \
-        [--runners local local:2 flink:1 flink:2]
+        [--runners local local:2 flink:1 flink:2] [--repeat N]
 
 The pipeline is warmed up (spaCy loaded, one article indexed per partition) before the
 clock starts; then the whole batch is produced at once, round robin over the 4
 partitions, and the clock stops when the last article is searchable: a backlog drained
 at full speed. Right before each run, bare spaCy is measured again in as many processes
-as the run has workers, and the run's ratio is to that floor.
+as the run has workers, and the run's ratio is to that floor ("x spaCy"). The pipeline
+runs the model without its attribute ruler and lemmatizer (``newsmon.nlp.verbs``), so a
+second floor leaves them out too: "x same" is the cost of everything but those spaCy
+components. ``--repeat N`` measures each runner N times and prints the medians.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import statistics
 import subprocess
 import time
 from collections.abc import Iterator
@@ -30,6 +34,7 @@ import spacy
 from bench.harness import SHARED_DATA, BenchWorld, bench_world, valid_articles
 from newsmon.article import parse_article
 from newsmon.connectors.kafka import make_producer
+from newsmon.nlp.verbs import REPLACED_COMPONENTS
 from newsmon.services.manager import ServicesManager
 from newsmon.services.process import wait_until
 from newsmon.services.workers import worker_pool
@@ -40,10 +45,13 @@ DEFAULT_CORPUS = SHARED_DATA / "reuters21578" / "reuters21578.jsonl"
 WARM_ARTICLES = 4
 
 
-def bare_spacy(texts: list[str], settings: NlpSettings, processes: int = 1) -> tuple[float, float]:
+def bare_spacy(
+    texts: list[str], settings: NlpSettings, processes: int = 1, disable: tuple[str, ...] = ()
+) -> tuple[float, float]:
     """Articles/s of spaCy alone (same model, texts, batch size, length cap) in ``processes``
-    processes (``nlp.pipe(n_process=...)``), and the CPU seconds per article of this one."""
-    nlp = spacy.load(settings.model)
+    processes (``nlp.pipe(n_process=...)``), and the CPU seconds per article of this one.
+    ``disable``: model components left out (the pipeline runs without some)."""
+    nlp = spacy.load(settings.model, disable=list(disable))
     capped = [t[: settings.max_characters] for t in texts]
     list(nlp.pipe(capped[:5]))  # warm
     started, cpu = time.perf_counter(), time.process_time()
@@ -200,6 +208,31 @@ def pipeline_run(
         return len(lines) / elapsed, rss, copies, cpu
 
 
+def _measure(
+    runner: str, warm: list[bytes], lines: list[bytes], texts: list[str], settings: NlpSettings
+) -> tuple[float, float]:
+    """One run of ``runner`` after its floors; prints three rows, returns its two ratios."""
+    # The floors right before each run, in as many processes as the run has workers:
+    # this shared machine's speed drifts by 20-30% over minutes, so a floor measured
+    # once at the start can be far from the one the run met.
+    processes = _runner_kind(runner)[1]
+    floor, floor_cpu = bare_spacy(texts, settings, processes)
+    same, same_cpu = bare_spacy(texts, settings, processes, disable=REPLACED_COMPONENTS)
+    cpu_column = "CPU ms/article:"
+    bare = f"bare spaCy nlp.pipe (batch {settings.batch_size}, {processes} proc.)"
+    print(f"{bare:52} {floor:10.1f} {1.0:8.2f} {'':18}   {cpu_column} {1000 * floor_cpu:.0f}")
+    bare = "  the same without " + " and ".join(REPLACED_COMPONENTS)
+    print(
+        f"{bare:52} {same:10.1f} {same / floor:8.2f} {1.0:7.2f} {'':10}   {cpu_column} {1000 * same_cpu:.0f}"
+    )
+    rate, rss, copies, cpu = pipeline_run(warm, lines, runner)
+    label = f"whole pipeline, {runner} ({copies} copies found)"
+    shares = ", ".join(f"{name} {1000 * seconds:.0f}" for name, seconds in cpu.items())
+    figures = f"{rate:10.1f} {rate / floor:8.2f} {rate / same:7.2f} {rss:8.0f} MiB"
+    print(f"{label:52} {figures}   {cpu_column} {shares}", flush=True)
+    return rate / floor, rate / same
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -213,6 +246,7 @@ def main() -> None:
         help="local (Beam's local runner), local:N (N such processes sharing the partitions), "
         "flink:N (Flink job server, N slots)",
     )
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each runner, with their floors")
     args = parser.parse_args()
     everything = valid_articles(args.corpus, args.articles + WARM_ARTICLES)
     warm, lines = everything[:WARM_ARTICLES], everything[WARM_ARTICLES:]
@@ -222,19 +256,18 @@ def main() -> None:
     print(
         f"{len(texts)} articles of {args.corpus.name} ({words:.0f} words on average), model {settings.model}"
     )
-    print(f"{'':44} {'articles/s':>10} {'x spaCy':>8} {'peak RSS':>10}")
-    for runner in args.runners:
-        # The floor right before each run, in as many processes as the run has workers:
-        # this shared machine's speed drifts by 20-30% over minutes, so a floor measured
-        # once at the start can be far from the one the run met.
-        processes = _runner_kind(runner)[1]
-        floor, floor_cpu = bare_spacy(texts, settings, processes=processes)
-        bare = f"bare spaCy nlp.pipe (batch {settings.batch_size}, {processes} proc.)"
-        print(f"{bare:44} {floor:10.1f} {1.0:8.2f} {'':>10}   CPU ms/article (main): {1000 * floor_cpu:.0f}")
-        rate, rss, copies, cpu = pipeline_run(warm, lines, runner)
-        label = f"whole pipeline, {runner} ({copies} copies found)"
-        shares = ", ".join(f"{name} {1000 * seconds:.0f}" for name, seconds in cpu.items())
-        print(f"{label:44} {rate:10.1f} {rate / floor:8.2f} {rss:8.0f} MiB   CPU ms/article: {shares}")
+    print(f"{'':52} {'articles/s':>10} {'x spaCy':>8} {'x same':>7} {'peak RSS':>10}")
+    ratios: dict[str, list[tuple[float, float]]] = {runner: [] for runner in args.runners}
+    for _ in range(args.repeat):
+        for runner in args.runners:
+            ratios[runner].append(_measure(runner, warm, lines, texts, settings))
+    if args.repeat > 1:
+        print("median of the runs (each to the floors measured right before it):")
+        for runner, pairs in ratios.items():
+            full = statistics.median(p[0] for p in pairs)
+            same = statistics.median(p[1] for p in pairs)
+            runs = ", ".join(f"{p[0]:.2f}" for p in pairs)
+            print(f"  {runner:12} x spaCy {full:.2f} (runs: {runs}), x same components {same:.2f}")
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"(this process, with bare spaCy loaded: peak RSS {own:.0f} MiB)")
 

@@ -19,7 +19,7 @@ from spacy.tokens import Doc
 VERB_LEMMAS = "newsmon_verb_lemmas_v1"
 # Penn Treebank tags of verbs and modals: the ones the attribute ruler makes VERB or AUX.
 VERB_TAGS = frozenset({"MD", "VB", "VBD", "VBG", "VBN", "VBP", "VBZ"})
-_REPLACED = ("attribute_ruler", "lemmatizer")
+REPLACED_COMPONENTS = ("attribute_ruler", "lemmatizer")
 _CACHE_LIMIT = 200_000
 
 
@@ -56,15 +56,18 @@ class VerbLemmas:
 @Language.factory(VERB_LEMMAS)
 def make_verb_lemmas(nlp: Language, name: str) -> VerbLemmas:
     """Factory of the verbs-only lemmas component (needs the model's attribute ruler and lemmatizer)."""
-    return VerbLemmas(nlp, [nlp.get_pipe(component) for component in _REPLACED])
+    return VerbLemmas(nlp, [nlp.get_pipe(component) for component in REPLACED_COMPONENTS])
 
 
 def lemmatize_verbs_only(nlp: Language) -> Language:
     """Run :class:`VerbLemmas` in place of the model's attribute ruler and lemmatizer, when
     it has both (the components stay loaded, disabled: ``nlp.enable_pipe`` brings them back)."""
-    if not all(component in nlp.pipe_names for component in _REPLACED) or VERB_LEMMAS in nlp.pipe_names:
+    if (
+        not all(component in nlp.pipe_names for component in REPLACED_COMPONENTS)
+        or VERB_LEMMAS in nlp.pipe_names
+    ):
         return nlp
-    nlp.add_pipe(VERB_LEMMAS, after=_REPLACED[-1])
-    for component in _REPLACED:
+    nlp.add_pipe(VERB_LEMMAS, after=REPLACED_COMPONENTS[-1])
+    for component in REPLACED_COMPONENTS:
         nlp.disable_pipe(component)
     return nlp
