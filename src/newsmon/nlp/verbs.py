@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy
+from spacy.attrs import TAG
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 VERB_LEMMAS = "newsmon_verb_lemmas_v1"
 # Penn Treebank tags of verbs and modals: the ones the attribute ruler makes VERB or AUX.
@@ -30,27 +32,28 @@ class VerbLemmas:
     def __init__(self, nlp: Language, annotate: list[Callable[[Doc], Doc]]) -> None:
         self._vocab = nlp.vocab
         self._annotate = annotate
+        self._verb_tags = numpy.array([nlp.vocab.strings.add(tag) for tag in VERB_TAGS], dtype="uint64")
         self._known: dict[tuple[int, int], tuple[str, str]] = {}
 
     def __call__(self, doc: Doc) -> Doc:
-        known = self._known
-        for token in doc:
-            if token.tag_ not in VERB_TAGS:
-                continue
-            key = (token.orth, token.tag)
-            found = known.get(key)
-            if found is None:
-                found = known[key] = self._ask(token.text, token.tag_)
-            token.pos_, token.lemma_ = found
-        if len(known) > _CACHE_LIMIT:
-            known.clear()
+        # The tags as one array: a Python loop over every token would cost more than the rest.
+        verbs = [doc[int(i)] for i in numpy.flatnonzero(numpy.isin(doc.to_array(TAG), self._verb_tags))]
+        if len(self._known) > _CACHE_LIMIT:
+            self._known.clear()
+        self._learn([t for t in verbs if (t.orth, t.tag) not in self._known])
+        for token in verbs:
+            token.pos_, token.lemma_ = self._known[token.orth, token.tag]
         return doc
 
-    def _ask(self, text: str, tag: str) -> tuple[str, str]:
-        alone = Doc(self._vocab, words=[text], spaces=[False], tags=[tag])
+    def _learn(self, unknown: list[Token]) -> None:
+        """Ask the two components about new (form, tag) pairs, all of a doc in one go."""
+        if not unknown:
+            return
+        alone = Doc(self._vocab, words=[t.text for t in unknown], tags=[t.tag_ for t in unknown])
         for component in self._annotate:
             alone = component(alone)
-        return alone[0].pos_, alone[0].lemma_
+        for token, answer in zip(unknown, alone, strict=True):
+            self._known[token.orth, token.tag] = (answer.pos_, answer.lemma_)
 
 
 @Language.factory(VERB_LEMMAS)
