@@ -1,4 +1,5 @@
-"""When a drain run's partition read may finish: idle long enough, and its last commit done."""
+"""When a drain run's partition read may finish (idle long enough, its last commit done), and
+how long an empty partition's poll may wait."""
 
 from kafka import TopicPartition
 
@@ -39,3 +40,14 @@ def test_a_commit_that_never_runs_delays_the_end_by_the_commit_wait_only() -> No
     fn._awaiting_commit[TP] = 42
     assert not fn._drained(TP, idle_for=39.0)
     assert fn._drained(TP, idle_for=40.0)
+
+
+def test_an_empty_partition_does_not_hold_up_the_others_backlog() -> None:
+    fn = reader()
+    other = TopicPartition("articles", 1)
+    assert fn._poll_timeout_ms(TP) == 1000  # all quiet: wait for records the full poll timeout
+    fn._busy.add(other)  # the last poll of partition 1 returned records
+    assert fn._poll_timeout_ms(TP) == 10
+    assert fn._poll_timeout_ms(other) == 1000  # its own backlog does not shorten its wait
+    fn._busy.discard(other)
+    assert fn._poll_timeout_ms(TP) == 1000
