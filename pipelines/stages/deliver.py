@@ -5,6 +5,10 @@ under ``alerts.channels``. Each delivery retries with backoff (bounded: a few se
 then gives up: the alert goes to the dead-letter topic with stage ``deliver`` and the
 reason, and the pipeline goes on. (``index`` and ``kafka`` are handled by the sinks.)
 
+Sending happens on one background thread per channel (in order within a channel), so a
+slow or failing endpoint holds up neither the NLP of the next articles nor the other
+channels; the bundle ends once its deliveries are done.
+
 Each successful delivery leaves a record (alert id + channel) in the rule-state index,
 written at the end of the bundle (before its offsets are committed); an alert delivered
 before (a replay after a crash, a producer retry) is not sent to that channel again. A
@@ -18,19 +22,24 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 
 import apache_beam as beam
 from apache_beam.metrics.metric import Metrics
 from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.windowed_value import WindowedValue
 
 from newsmon.alerts.matcher import Alert
 from newsmon.connectors.notify import DeliveryResult, deliver
 from newsmon.connectors.search import WriteBuffer
 from newsmon.messages import DeadLetter
 from newsmon.pipelines.stages.engine_fn import SearchEngineDoFn
-from newsmon.settings import AlertSettings, SearchSettings
+from newsmon.settings import AlertSettings, ChannelSettings, SearchSettings
 
 STAGE = "deliver"
 DEAD_LETTERS = "dead_letters"
@@ -45,24 +54,25 @@ def delivery_id(alert: Alert, reference: str) -> str:
     return hashlib.sha256(f"delivered\n{alert.id}\n{reference}".encode()).hexdigest()[:32]
 
 
-def deliver_alert(
+def due_channels(
     alert: Alert, settings: AlertSettings, sent_before: Callable[[str], bool] = lambda _: False
-) -> list[DeliveryResult]:
-    """Deliver one alert to every external channel its rule names that it has not reached
-    yet (the pure core)."""
-    results = []
+) -> list[tuple[str, ChannelSettings | None]]:
+    """The external channels ``alert`` has yet to reach, with their settings (None: the rule
+    names a channel that ``alerts.channels`` lacks)."""
+    due: list[tuple[str, ChannelSettings | None]] = []
     for reference in alert.channels:
         if reference in SINK_CHANNELS or sent_before(reference):
             continue
         kind, _, name = reference.partition(":")
         channel = settings.channels.get(name)
-        if channel is None or channel.type != kind:
-            results.append(
-                DeliveryResult(reference, False, 0, f"no {kind} channel named {name!r} in alerts.channels")
-            )
-            continue
-        results.append(deliver(reference, channel, alert))
-    return results
+        due.append((reference, channel if channel is not None and channel.type == kind else None))
+    return due
+
+
+def unconfigured(reference: str) -> DeliveryResult:
+    """The failed delivery to a channel that ``alerts.channels`` lacks."""
+    kind, _, name = reference.partition(":")
+    return DeliveryResult(reference, False, 0, f"no {kind} channel named {name!r} in alerts.channels")
 
 
 class _DeliverFn(SearchEngineDoFn):
@@ -79,10 +89,24 @@ class _DeliverFn(SearchEngineDoFn):
         self._records: WriteBuffer | None = None
         if self.engine is not None and self._search is not None:
             self._records = WriteBuffer(self.engine, self._search.rule_matches_index)
-        # Delivery records of this bundle: written by it (not flushed yet) or found by lookup.
+        # Delivery records of this bundle: sent or being sent by it, or found by lookup.
         self._sent: set[str] = set()
+        self._senders: dict[str, ThreadPoolExecutor] = {}
+        self._pending: deque[tuple[Alert, Future[DeliveryResult]]] = deque()
 
-    def finish_bundle(self) -> None:
+    def teardown(self) -> None:
+        for sender in self._senders.values():
+            sender.shutdown(wait=True)
+        self._senders.clear()
+        super().teardown()
+
+    def finish_bundle(self) -> Iterator[TaggedOutput[str, WindowedValue]]:
+        # The bundle's offsets are committed after this: every delivery must be over, and
+        # its record written, first.
+        for letter in self._harvest(wait=True):
+            yield TaggedOutput(
+                DEAD_LETTERS, WindowedValue(letter, GlobalWindow().max_timestamp(), (GlobalWindow(),))
+            )
         if self._records is not None:
             self._records.flush()
         self._sent.clear()
@@ -112,11 +136,9 @@ class _DeliverFn(SearchEngineDoFn):
         return True
 
     def _record(self, alert: Alert, reference: str) -> None:
-        record = delivery_id(alert, reference)
-        self._sent.add(record)
         if self._records is not None:
             self._records.add(
-                record,
+                delivery_id(alert, reference),
                 {
                     "kind": "delivery",
                     "rule_id": alert.rule_id,
@@ -137,20 +159,42 @@ class _DeliverFn(SearchEngineDoFn):
             outgoing.append(alert)
         self._look_up_records(outgoing)
         for alert in outgoing:
-            yield from self._deliver(alert)
+            for reference, channel in due_channels(alert, self._settings, partial(self._sent_before, alert)):
+                # Taken now: the same alert again in this bundle (a replay) is not sent twice.
+                self._sent.add(delivery_id(alert, reference))
+                self._pending.append((alert, self._send(reference, channel, alert)))
+        for letter in self._harvest(wait=False):
+            yield TaggedOutput(DEAD_LETTERS, letter)
 
-    def _deliver(self, alert: Alert) -> Iterator[TaggedOutput[str, DeadLetter]]:
-        for result in deliver_alert(alert, self._settings, lambda ref: self._sent_before(alert, ref)):
+    def _send(self, reference: str, channel: ChannelSettings | None, alert: Alert) -> Future[DeliveryResult]:
+        if channel is None:
+            done: Future[DeliveryResult] = Future()
+            done.set_result(unconfigured(reference))
+            return done
+        sender = self._senders.get(reference)
+        if sender is None:
+            sender = self._senders[reference] = ThreadPoolExecutor(
+                1, thread_name_prefix=f"deliver-{reference}"
+            )
+        return sender.submit(deliver, reference, channel, alert)
+
+    def _harvest(self, wait: bool) -> Iterator[DeadLetter]:
+        """Outcomes of the deliveries sent, in order: records for those that arrived, dead
+        letters for those that failed. Without ``wait``, only up to the first still going."""
+        while self._pending and (wait or self._pending[0][1].done()):
+            alert, future = self._pending.popleft()
+            result = future.result()
             if result.ok:
                 self._delivered.inc()
                 self._record(alert, result.channel)
                 continue
             self._failed.inc()
+            self._sent.discard(delivery_id(alert, result.channel))
             _LOG.warning(
                 "delivery failed channel=%s alert=%s error=%s", result.channel, alert.id, result.error
             )
             reason = f"{result.channel}: {result.error} (after {result.attempts} attempts)"
-            yield TaggedOutput(DEAD_LETTERS, DeadLetter.of_model(STAGE, reason, alert, alert.id))
+            yield DeadLetter.of_model(STAGE, reason, alert, alert.id)
 
 
 class DeliverAlerts(beam.PTransform[PCollection[Alert], DoOutputsTuple]):

@@ -33,9 +33,10 @@ class _LoopbackServer:
 
 
 class Receiver(_LoopbackServer):
-    """A real HTTP server on loopback that records requests and answers scripted statuses."""
+    """A real HTTP server on loopback that records requests and answers scripted statuses;
+    with a ``gate``, it answers only once the gate is set (a slow endpoint)."""
 
-    def __init__(self, statuses: list[int]) -> None:
+    def __init__(self, statuses: list[int], gate: threading.Event | None = None) -> None:
         self.statuses = statuses
         self.requests: list[tuple[dict[str, str], bytes]] = []
         receiver = self
@@ -46,6 +47,8 @@ class Receiver(_LoopbackServer):
                 headers = dict(self.headers)
                 headers["X-Received-At"] = str(time.time())
                 receiver.requests.append((headers, body))
+                if gate is not None:
+                    gate.wait(timeout=60)
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(status)
                 self.end_headers()

@@ -5,17 +5,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email import message_from_bytes
 
 import pytest
 from aiosmtpd.controller import Controller
+from apache_beam.pvalue import TaggedOutput
+from apache_beam.utils.windowed_value import WindowedValue
 from pydantic import SecretStr
 
 from newsmon.alerts.matcher import Alert
 from newsmon.connectors.notify import SIGNATURE_HEADER, deliver
-from newsmon.settings import ChannelSettings
+from newsmon.pipelines.stages.deliver import _DeliverFn
+from newsmon.services.process import wait_until
+from newsmon.settings import AlertSettings, ChannelSettings
 from tests.integration.servers import Inbox, Receiver, free_port
 
 ALERT = Alert(
@@ -90,11 +95,6 @@ def test_email_reaches_a_real_smtp_server_without_header_injection() -> None:
 
 
 def test_stage_dead_letters_what_cannot_be_delivered(receiver: Receiver) -> None:
-    from apache_beam.pvalue import TaggedOutput
-
-    from newsmon.pipelines.stages.deliver import _DeliverFn
-    from newsmon.settings import AlertSettings
-
     settings = AlertSettings(
         channels={
             "desk": ChannelSettings(type="webhook", url=receiver.url),
@@ -106,11 +106,46 @@ def test_stage_dead_letters_what_cannot_be_delivered(receiver: Receiver) -> None
     alert = ALERT.model_copy(update={"channels": ["index", "webhook:desk", "webhook:down", "email:nobody"]})
     fn = _DeliverFn(settings)
     fn.setup()
-    letters = [o.value for o in fn.process([alert]) if isinstance(o, TaggedOutput)]
+    outputs = [*fn.process([alert]), *fn.finish_bundle()]
+    fn.teardown()
+    letters = [o.value.value if isinstance(o.value, WindowedValue) else o.value for o in outputs]
+    assert all(isinstance(o, TaggedOutput) and o.tag == "dead_letters" for o in outputs)
     assert len(receiver.requests) == 1
     assert sorted(letter.reason.split(":")[0] for letter in letters) == ["email", "webhook"]
     assert all(letter.stage == "deliver" and letter.key == ALERT.id.encode() for letter in letters)
     assert any("no email channel named 'nobody'" in letter.reason for letter in letters)
+
+
+def test_a_slow_channel_holds_up_neither_the_stage_nor_the_other_channels(receiver: Receiver) -> None:
+    gate = threading.Event()
+    slow = Receiver([], gate=gate)
+    settings = AlertSettings(
+        channels={
+            "slow": ChannelSettings(type="webhook", url=slow.url, timeout=30),
+            "desk": ChannelSettings(type="webhook", url=receiver.url),
+        }
+    )
+    alerts = [
+        ALERT.model_copy(update={"id": f"alert-{n}", "channels": ["webhook:slow", "webhook:desk"]})
+        for n in range(3)
+    ]
+    fn = _DeliverFn(settings)
+    fn.setup()
+    try:
+        # process() hands the alerts to the channels' senders and returns while the slow
+        # endpoint still holds its first request; the other channel gets all three.
+        assert list(fn.process(alerts)) == []
+        assert wait_until(lambda: len(receiver.requests) == 3, 10)
+        assert len(slow.requests) == 1
+        gate.set()
+        # The end of the bundle waits for every delivery (its offsets are committed next).
+        assert list(fn.finish_bundle()) == []
+        sent = [json.loads(body)["alert"]["id"] for _, body in slow.requests]
+        assert sent == ["alert-0", "alert-1", "alert-2"]  # in order within a channel
+    finally:
+        gate.set()
+        fn.teardown()
+        slow.close()
 
 
 def test_unreachable_smtp_server_is_a_failed_delivery_not_an_exception() -> None:
