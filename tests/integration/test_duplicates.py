@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from newsmon.settings import AlertSettings
 from tests.helpers import shared_file
 from tests.integration.conftest import World
@@ -70,13 +72,19 @@ def test_copies_are_linked_not_realerted_and_remembered_across_restarts(world: W
     assert _by_url(world)[again["url"]]["duplicate"]["of"] == first["id"]  # type: ignore[index]
 
 
-def test_batched_lookups_give_the_answers_of_one_by_one_lookups(world: World) -> None:
-    """The fingerprint store answers a batch from one multi-get and one multi-search with
-    the same results as per-article requests, copies inside the batch included."""
+@pytest.mark.parametrize("batch_candidates", [1_000, 1], ids=["one-search", "too-many-for-one-search"])
+def test_batched_lookups_give_the_answers_of_one_by_one_lookups(
+    world: World, monkeypatch: pytest.MonkeyPatch, batch_candidates: int
+) -> None:
+    """The fingerprint store answers a batch from one multi-get and one search for the
+    candidates of all its articles (or, when that search is full, one multi-search of a
+    search per article) with the same results as per-article requests, copies inside the
+    batch included."""
     from datetime import timedelta
 
     from newsmon.article import parse_article
     from newsmon.connectors.search import SearchEngine
+    from newsmon.dedup import store
     from newsmon.dedup.check import check_duplicate
     from newsmon.dedup.fingerprint import fingerprint
     from newsmon.dedup.store import SearchFingerprintStore
@@ -106,6 +114,7 @@ def test_batched_lookups_give_the_answers_of_one_by_one_lookups(world: World) ->
         one_by_one.flush()
         world.engine.refresh(index + "-single")
 
+    monkeypatch.setattr(store, "_BATCH_CANDIDATES", batch_candidates)
     spy = CountingEngine(world.engine)
     batched = SearchFingerprintStore(spy, index)  # type: ignore[arg-type]
     answers = []
@@ -118,5 +127,6 @@ def test_batched_lookups_give_the_answers_of_one_by_one_lookups(world: World) ->
     world.engine.delete_index(index + "-single")
 
     assert answers == expected and sum(a is not None for a in answers) >= 5
-    # Two requests per batch; one-by-one would take two per article.
-    assert spy.calls <= 2 * 3 + sum(a is not None for a in answers)
+    # Two requests per batch (four when the candidates fill one search); one by one
+    # would take two per article.
+    assert spy.calls <= (2 if batch_candidates > 1 else 4) * 3 + sum(a is not None for a in answers)
