@@ -13,8 +13,9 @@ partitions, and the clock stops when the last article is searchable: a backlog d
 at full speed. Right before each run, bare spaCy is measured again in as many processes
 as the run has workers, and the run's ratio is to that floor ("x spaCy"). The pipeline
 runs the model without its attribute ruler and lemmatizer (``newsmon.nlp.verbs``), so a
-second floor leaves them out too: "x same" is the cost of everything but those spaCy
-components. ``--repeat N`` measures each runner N times and prints the medians.
+second floor leaves them out too; "x same", the ratio to it, shows what everything the
+pipeline adds costs beside the spaCy it runs. ``--repeat N`` measures each runner N
+times and prints the medians.
 """
 
 from __future__ import annotations
