@@ -23,7 +23,6 @@ from typing import Any
 
 import apache_beam as beam
 from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
-from apache_beam.io.watermark_estimators import WalltimeWatermarkEstimator
 from apache_beam.metrics.metric import Metrics
 from apache_beam.pvalue import PBegin, PCollection
 from apache_beam.transforms.core import RestrictionProvider
@@ -159,12 +158,6 @@ class _PartitionRestrictions(RestrictionProvider):
 
 
 _TRACKER_PARAM = beam.DoFn.RestrictionParam(_PartitionRestrictions())
-# Processing time as the read's watermark: an unfinished partition read holds the stage's
-# watermark below the end of time. Without an estimator the read took its input's (the
-# Impulse's), which reaches the end of time when that source finishes: Flink then ended
-# the stage at once, dropping the reads' deferred remainders (a drain run that stopped
-# after its first records).
-_WATERMARK_PARAM = beam.DoFn.WatermarkEstimatorParam(WalltimeWatermarkEstimator.default_provider())
 _POLL_WHILE_OTHERS_BUSY_MS = 10
 
 
@@ -204,7 +197,6 @@ class _ReadPartitionFn(beam.DoFn):
         self,
         element: PartitionStart,
         bundle_finalizer: Any = beam.DoFn.BundleFinalizerParam,
-        watermark_estimator: Any = _WATERMARK_PARAM,
         # Beam passes the tracker by keyword: it must be the last parameter.
         tracker: Any = _TRACKER_PARAM,
     ) -> Iterator[KafkaRecord]:
