@@ -48,12 +48,15 @@ class FlinkExtraOptions(PipelineOptions):
         )
 
 
-def flink_args(flink: FlinkSettings, drain: bool = False) -> list[str]:
+def flink_args(flink: FlinkSettings, idle_timeout_s: float | None = None) -> list[str]:
     """Pipeline options that submit to a Flink job server as a streaming job.
 
-    With ``drain`` (``newsmon run --idle-timeout``) the job's sources may finish, so the
-    Flink job ends once the Kafka read has ended; otherwise Flink keeps them open for
-    checkpoints and the job runs until cancelled.
+    With ``idle_timeout_s`` (a drain run, ``newsmon run --idle-timeout``) the job's source
+    (Beam's Impulse, which starts the partition reads) finishes that long after its only
+    output, and the job ends at the first moment after that when the read stage is idle:
+    Beam's Flink runner ends the stage with its source and drops the reads' deferred
+    remainders, so a drain run on Flink lasts at least ``idle_timeout_s`` and then stops at
+    its first pause (docs/flink.md). Without it the job runs until cancelled.
     """
     args = [
         "--runner=PortableRunner",
@@ -71,15 +74,15 @@ def flink_args(flink: FlinkSettings, drain: bool = False) -> list[str]:
         args.append(f"--sdk_worker_parallelism={flink.parallelism}")
     if flink.environment_config:
         args.append(f"--environment_config={flink.environment_config}")
-    if drain:
-        args.append("--shutdown_sources_after_idle_ms=5000")
+    if idle_timeout_s is not None:
+        args.append(f"--shutdown_sources_after_idle_ms={max(1, round(idle_timeout_s * 1000))}")
     return args
 
 
 def make_runner_and_options(
-    pipeline: PipelineSettings, drain: bool = False
+    pipeline: PipelineSettings, idle_timeout_s: float | None = None
 ) -> tuple[PipelineRunner | str, PipelineOptions]:
-    """The Beam runner and options from the settings (``drain``: a run that ends when idle).
+    """The Beam runner and options from the settings (``idle_timeout_s``: a drain run's).
 
     ``python`` selects Beam's FnApiRunner directly: the DirectRunner would first try to
     download the Prism binary, which fails on machines without internet access.
@@ -89,6 +92,8 @@ def make_runner_and_options(
 
         return FnApiRunner(), PipelineOptions(pipeline.beam_args)
     if pipeline.runner == "flink":
-        return "PortableRunner", PipelineOptions([*flink_args(pipeline.flink, drain), *pipeline.beam_args])
+        return "PortableRunner", PipelineOptions(
+            [*flink_args(pipeline.flink, idle_timeout_s), *pipeline.beam_args]
+        )
     options = PipelineOptions(["--runner", pipeline.runner, *pipeline.beam_args])
     return pipeline.runner, options

@@ -140,7 +140,7 @@ def digests_beside(settings: Settings) -> Iterator[None]:
 
 def run_pipeline(settings: Settings, idle_timeout_s: float | None = None) -> RunSummary:
     """Run the streaming pipeline until cancelled (or, with ``idle_timeout_s``, until drained)."""
-    runner, options = make_runner_and_options(settings.pipeline, drain=idle_timeout_s is not None)
+    runner, options = make_runner_and_options(settings.pipeline, idle_timeout_s)
     pipeline = beam.Pipeline(runner=runner, options=options)
     build_pipeline(pipeline, settings, idle_timeout_s)
     with digests_beside(settings):

@@ -6,6 +6,7 @@ the real search engine out."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -13,10 +14,11 @@ import pytest
 from newsmon.article import parse_article
 from newsmon.connectors.kafka import consumer_lag
 from newsmon.services.manager import ServicesManager
+from newsmon.services.process import wait_until
 from newsmon.services.workers import worker_pool
 from newsmon.settings import Settings
 from tests.helpers import real_article_lines, shared_file
-from tests.integration.conftest import World
+from tests.integration.conftest import World, finish_pipeline, pipeline_process
 
 POISON = [b"{not json", b'{"title": "a title and no body"}']
 
@@ -80,3 +82,31 @@ def test_pipeline_runs_on_flink(
         {"query": {"term": {"entity_names": "Vladimir Putin"}}, "_source": ["source"], "size": 50},
     )
     assert "seed" in {hit["_source"]["source"] for hit in response["hits"]["hits"]}
+
+
+@pytest.mark.skipif(
+    os.environ.get("NEWSMON_FLINK_READ_CHECK") != "1",
+    reason="fails in about 3 runs of 5: the Flink job stops reading new records "
+    "(docs/flink.md, known limits); NEWSMON_FLINK_READ_CHECK=1 runs it",
+)
+def test_a_drain_run_reads_what_arrives_within_its_idle_timeout(
+    world: World, flink_job_server: Settings
+) -> None:
+    """Articles produced while a drain run is going (after its first ones were indexed)
+    are read too. A reproduction of an open problem, not part of the suite: see the skip."""
+    world.extra_env.update(
+        {
+            "NEWSMON_PIPELINE__RUNNER": "flink",
+            "NEWSMON_PIPELINE__FLINK__JOB_ENDPOINT": flink_job_server.pipeline.flink.job_endpoint,
+            "NEWSMON_PIPELINE__FLINK__ENVIRONMENT_TYPE": "LOOPBACK",
+            "NEWSMON_PIPELINE__FLINK__CHECKPOINTING_INTERVAL_MS": "2000",
+        }
+    )
+    articles = real_article_lines(6)
+    world.produce(articles[:3])
+    with pipeline_process(world, 60) as process:
+        assert wait_until(lambda: world.count() >= 3, 240), "the first articles were not indexed"
+        world.produce(articles[3:])
+        assert wait_until(lambda: world.count() == 6, 120), "the articles produced later were not read"
+        finish_pipeline(process, timeout=240)
+    assert consumer_lag(world.settings.kafka) == 0
