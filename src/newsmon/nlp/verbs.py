@@ -2,7 +2,7 @@
 
 The English models run two components after the tagger, ``attribute_ruler`` (part of
 speech and morphology from the tag) and ``lemmatizer``, over every token: together
-about a sixth of the parse of a news article. newsmon reads their output only on verbs
+about a fifth of the parse of a news article. newsmon reads their output only on verbs
 (the cue verbs of quotes: "said", "told", "insisted"). ``newsmon_verb_lemmas_v1``
 takes their place: for each token tagged as a verb it asks those same two components,
 once per form and tag (cached), what they would have given, and sets ``pos_`` and
