@@ -22,10 +22,10 @@ RUNS: list[tuple[str, Callable[[], None], list[str]]] = [
     (
         "end-to-end throughput",
         throughput.main,
-        ["--articles", "200", "--runners", "local", "flink:1", "flink:2"],
+        ["--articles", "200", "--runners", "local", "local:2", "flink:1", "flink:2"],
     ),
     ("alert matching", rules.main, ["--articles", "40"]),
-    ("latency", latency.main, ["--rates", "3", "6", "9.5", "--articles", "40", "--corpus", REUTERS]),
+    ("latency", latency.main, ["--rates", "4", "8", "13", "--articles", "40", "--corpus", REUTERS]),
 ]
 
 
