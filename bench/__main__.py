@@ -3,9 +3,9 @@
     .venv/bin/python -m bench            # or: make bench
 
 Runs, in order: the enrichment stages beside bare spaCy, end-to-end throughput (local
-runner, Flink with 1 and 2 slots) beside bare spaCy, alert matching with 10 / 1,000 /
-10,000 rules, and produce-to-indexed / produce-to-alert latency at 25%, 50% and 80% of
-the local maximum. Starts the local services it needs.
+runner in 1 and 2 processes, Flink with 1 and 2 slots) beside bare spaCy, alert matching
+with 10 / 1,000 / 10,000 rules, and produce-to-indexed / produce-to-alert latency at
+25%, 50% and 80% of the local maximum. Starts the local services it needs.
 """
 
 from __future__ import annotations
