@@ -86,7 +86,7 @@ def test_pipeline_runs_on_flink(
 
 @pytest.mark.skipif(
     os.environ.get("NEWSMON_FLINK_READ_CHECK") != "1",
-    reason="fails in about 3 runs of 5: the Flink job stops reading new records "
+    reason="failed in 4 runs of 6: the Flink job stopped reading new records "
     "(docs/flink.md, known limits); NEWSMON_FLINK_READ_CHECK=1 runs it",
 )
 def test_a_drain_run_reads_what_arrives_within_its_idle_timeout(
