@@ -75,7 +75,8 @@ def _compile(weights: dict[str, float]) -> re.Pattern[str]:
     (alternatives with different first characters cannot both match at one start, so the
     answer is the same): ``re`` then tries one group at each word start instead of every
     term. And not ``re.IGNORECASE``: it defeats ``re``'s first-character shortcut.
-    Together about 5 times faster on news text.
+    Together 2.6 to 3.5 times faster on news text (BBC and Reuters; bench.stages on
+    provenance articles).
     """
     by_first: dict[str, list[str]] = defaultdict(list)
     for term in sorted(weights, key=len, reverse=True):
