@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaProducer
-from kafka.admin import NewTopic
+from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from newsmon.exceptions import ConfigurationError
 from newsmon.settings import KafkaSettings
+
+_MAX_BYTES = "max.message.bytes"
 
 
 def make_producer(settings: KafkaSettings, **overrides: object) -> KafkaProducer:
@@ -28,12 +31,74 @@ def make_producer(settings: KafkaSettings, **overrides: object) -> KafkaProducer
     return KafkaProducer(**config)
 
 
+def topic_max_bytes(settings: KafkaSettings, topic: str) -> int:
+    """The ``max.message.bytes`` newsmon gives ``topic``: the dead-letter topic has room for
+    the headers of a letter beyond the largest message."""
+    return (
+        settings.dead_letter_max_bytes if topic == settings.dead_letter_topic else settings.max_message_bytes
+    )
+
+
 def make_admin(settings: KafkaSettings) -> KafkaAdminClient:
     return KafkaAdminClient(**settings.client_config(), request_timeout_ms=15000)
 
 
+def topic_max_bytes_now(admin: KafkaAdminClient, topics: list[str]) -> dict[str, int]:
+    """The ``max.message.bytes`` in force for each of ``topics`` (set on it, or the broker's)."""
+    resources = [ConfigResource(ConfigResourceType.TOPIC, name, configs=[_MAX_BYTES]) for name in topics]
+    found = admin.describe_configs(resources, config_filter="all").get("topic", {})
+    return {
+        name: int(found[name][_MAX_BYTES]["value"]) for name in topics if _MAX_BYTES in found.get(name, {})
+    }
+
+
+def limit_problems(settings: KafkaSettings, parse_max_bytes: int, in_force: dict[str, int]) -> list[str]:
+    """Where the size limits do not fit together, each in a sentence (empty when they do).
+
+    An article message may be as large as the articles topic takes; the parse stage refuses
+    what is above its own limit, and its dead letter (the message whole, plus headers) must
+    then fit the dead-letter topic and the producer; the consumer must take the largest.
+    """
+    problems = []
+    articles = in_force.get(settings.articles_topic)
+    letters = in_force.get(settings.dead_letter_topic)
+    if parse_max_bytes > settings.max_message_bytes:
+        problems.append(
+            f"the parse limit ({parse_max_bytes} bytes) is above kafka.max_message_bytes "
+            f"({settings.max_message_bytes}): lower input.max_article_bytes"
+        )
+    if articles is not None and articles > settings.max_message_bytes:
+        problems.append(
+            f"topic {settings.articles_topic} takes messages of {articles} bytes, more than newsmon's "
+            f"producers and consumers handle (kafka.max_message_bytes {settings.max_message_bytes}): "
+            "raise kafka.max_message_bytes or lower the topic's max.message.bytes"
+        )
+    largest = max(articles or 0, settings.max_message_bytes)
+    if letters is not None and letters < largest + settings.dead_letter_envelope_bytes:
+        problems.append(
+            f"dead-letter topic {settings.dead_letter_topic} takes {letters} bytes, less than the "
+            f"largest article ({largest}) with its headers ({settings.dead_letter_envelope_bytes}): "
+            f"run `newsmon init`, which raises its max.message.bytes to "
+            f"{largest + settings.dead_letter_envelope_bytes}"
+        )
+    return problems
+
+
+def check_message_limits(settings: KafkaSettings, parse_max_bytes: int) -> None:
+    """Raise :class:`ConfigurationError` at start-up if the size limits do not fit together."""
+    admin = make_admin(settings)
+    try:
+        in_force = topic_max_bytes_now(admin, [settings.articles_topic, settings.dead_letter_topic])
+    finally:
+        admin.close()
+    problems = limit_problems(settings, parse_max_bytes, in_force)
+    if problems:
+        raise ConfigurationError("message size limits do not fit: " + "; ".join(problems))
+
+
 def ensure_topics(settings: KafkaSettings, topics: Iterable[str] | None = None) -> list[str]:
-    """Create the pipeline's topics if missing; returns those created."""
+    """Create the pipeline's topics if missing, and raise the ``max.message.bytes`` of
+    existing ones that take less than newsmon writes to them; returns those created."""
     names = (
         list(topics)
         if topics is not None
@@ -52,7 +117,7 @@ def ensure_topics(settings: KafkaSettings, topics: Iterable[str] | None = None) 
                             name,
                             settings.partitions,
                             settings.replication_factor,
-                            topic_configs={"max.message.bytes": str(settings.max_message_bytes)},
+                            topic_configs={"max.message.bytes": str(topic_max_bytes(settings, name))},
                         )
                     ],
                     timeout_ms=15000,
@@ -60,6 +125,21 @@ def ensure_topics(settings: KafkaSettings, topics: Iterable[str] | None = None) 
                 created.append(name)
             except TopicAlreadyExistsError:
                 pass
+        present = [name for name in names if name not in created]
+        if present:
+            in_force = topic_max_bytes_now(admin, present)
+            raise_to = {
+                name: topic_max_bytes(settings, name)
+                for name in present
+                if in_force.get(name, 0) < topic_max_bytes(settings, name)
+            }
+            if raise_to:
+                admin.alter_configs(
+                    [
+                        ConfigResource(ConfigResourceType.TOPIC, name, configs={_MAX_BYTES: str(size)})
+                        for name, size in raise_to.items()
+                    ]
+                )
         return created
     finally:
         admin.close()

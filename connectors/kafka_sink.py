@@ -3,6 +3,11 @@
 One producing DoFn serves both; what differs is how an element becomes a Kafka message
 (a :data:`ToMessage` function). Messages are acknowledged (``acks=all``) before the
 bundle ends, so the source commits its offsets only after they are safely written.
+
+A message the broker refuses for what it is (too large, an invalid record) is not a
+reason to stop the pipeline: it is written instead as a :meth:`DeadLetter.reduced`
+letter to the dead-letter topic (an alert refused so, or a dead letter too large even
+for the dead-letter topic). Only a broker that cannot be reached ends the run.
 """
 
 from __future__ import annotations
@@ -15,6 +20,13 @@ import apache_beam as beam
 from apache_beam.metrics.metric import Metrics
 from apache_beam.pvalue import PCollection, PDone
 from kafka import KafkaProducer
+from kafka.errors import (
+    CorruptRecordError,
+    InvalidRecordError,
+    InvalidTimestampError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+)
 
 from newsmon.alerts.matcher import Alert
 from newsmon.connectors.kafka import make_producer
@@ -24,9 +36,19 @@ from newsmon.settings import KafkaSettings
 
 _LOG = logging.getLogger(__name__)
 T = TypeVar("T")
-KafkaMessage = tuple[bytes | None, bytes, list[tuple[str, bytes]]]
+KafkaMessage = tuple[bytes | None, bytes | None, list[tuple[str, bytes]]]
 ToMessage = Callable[[Any], KafkaMessage]
 """Element -> (key, value, headers)."""
+Refused = Callable[[Any, str], DeadLetter]
+"""Element, why the broker refused it -> the dead letter to write in its place."""
+RECORD_ERRORS = (
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    CorruptRecordError,
+    InvalidRecordError,
+    InvalidTimestampError,
+)
+"""Errors about one record (the broker is fine): the record is replaced, the run goes on."""
 
 
 def dead_letter_message(letter: DeadLetter) -> KafkaMessage:
@@ -54,22 +76,56 @@ def alert_message(alert: Alert) -> KafkaMessage:
     )
 
 
+def reduced_dead_letter(letter: DeadLetter, why: str) -> DeadLetter:
+    """A dead letter the topic refused whole, reduced (see :meth:`DeadLetter.reduced`)."""
+    return letter.reduced(why)
+
+
+def refused_alert(alert: Alert, why: str) -> DeadLetter:
+    """An alert the alerts topic refused, as a reduced dead letter of stage ``alerts``."""
+    return DeadLetter.of_model("alerts", f"alerts topic refused the alert: {why}", alert, alert.id).reduced(
+        why
+    )
+
+
 class _ProduceFn(beam.DoFn, Generic[T]):
-    def __init__(self, settings: KafkaSettings, topic: str, to_message: ToMessage, counter: str) -> None:
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        topic: str,
+        to_message: ToMessage,
+        counter: str,
+        refused: Refused,
+        dead_letter_topic: str,
+    ) -> None:
         self._settings = settings
         self._topic = topic
+        self._dead_letter_topic = dead_letter_topic
         self._to_message = to_message
+        self._refused = refused
         self._written = Metrics.counter("newsmon.kafka_sink", counter)
+        self._reduced = Metrics.counter("newsmon.kafka_sink", "messages_reduced")
 
     def setup(self) -> None:
-        self._producer: KafkaProducer = make_producer(self._settings)
+        self._producer: KafkaProducer = make_producer(
+            self._settings, max_request_size=self._settings.dead_letter_max_bytes
+        )
 
     def start_bundle(self) -> None:
-        self._futures: list[Any] = []
+        self._futures: list[tuple[Any, Any]] = []
 
     def process(self, element: T) -> None:
         key, value, headers = self._to_message(element)
-        self._futures.append(self._producer.send(self._topic, key=key, value=value, headers=headers))
+        self._futures.append((element, self._send(self._topic, key, value, headers)))
+
+    def _send(
+        self, topic: str, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]
+    ) -> Any:
+        """The send's future; a record the producer refuses at once is a failed future."""
+        try:
+            return self._producer.send(topic, key=key, value=value, headers=headers)
+        except RECORD_ERRORS as e:
+            return _Failed(e)
 
     def finish_bundle(self) -> None:
         # The bundle (and so the source's offset commit) completes only once Kafka
@@ -77,18 +133,44 @@ class _ProduceFn(beam.DoFn, Generic[T]):
         if not self._futures:
             return
         self._producer.flush()
-        for future in self._futures:
+        replacements = []
+        for element, future in self._futures:
             try:
                 future.get(timeout=30)
+            except RECORD_ERRORS as e:
+                letter = self._refused(element, f"{type(e).__name__}: {e}")
+                _LOG.warning("kafka refused a message topic=%s (%s): writing it reduced", self._topic, e)
+                key, value, headers = letter.key, letter.payload, letter.headers()
+                replacements.append(self._send(self._dead_letter_topic, key, value, headers))
             except Exception as e:
                 raise NewsmonError(f"could not write to Kafka topic {self._topic}: {e}") from e
-        self._written.inc(len(self._futures))
+        if replacements:
+            self._producer.flush()
+            for future in replacements:
+                try:
+                    future.get(timeout=30)
+                except Exception as e:
+                    raise NewsmonError(
+                        f"could not write a reduced dead letter to {self._dead_letter_topic}: {e}"
+                    ) from e
+            self._reduced.inc(len(replacements))
+        self._written.inc(len(self._futures) - len(replacements))
         self._futures = []
 
     def teardown(self) -> None:
         producer = getattr(self, "_producer", None)
         if producer is not None:
             producer.close(timeout=10)
+
+
+class _Failed:
+    """A send the producer refused before it left (the record is too large)."""
+
+    def __init__(self, error: Exception) -> None:
+        self._error = error
+
+    def get(self, timeout: float) -> None:
+        raise self._error
 
 
 class WriteToKafka(beam.PTransform[PCollection[T], PDone]):
@@ -99,11 +181,21 @@ class WriteToKafka(beam.PTransform[PCollection[T], PDone]):
       topic: destination topic.
       to_message: element -> (key, value, headers); a module-level function (it is pickled).
       counter: name of the Beam counter of written messages.
+      refused: element, reason -> the (reduced) dead letter written in its place to
+        ``dead_letter_topic`` when the broker refuses the message itself.
     """
 
-    def __init__(self, settings: KafkaSettings, topic: str, to_message: ToMessage, counter: str) -> None:
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        topic: str,
+        to_message: ToMessage,
+        counter: str,
+        refused: Refused,
+        dead_letter_topic: str,
+    ) -> None:
         super().__init__()
-        self._fn = _ProduceFn[T](settings, topic, to_message, counter)
+        self._fn = _ProduceFn[T](settings, topic, to_message, counter, refused, dead_letter_topic)
 
     def expand(self, elements: PCollection[T]) -> PDone:
         done: PDone = elements | "Produce" >> beam.ParDo(self._fn)
@@ -112,11 +204,19 @@ class WriteToKafka(beam.PTransform[PCollection[T], PDone]):
 
 def WriteDeadLetters(settings: KafkaSettings, topic: str | None = None) -> WriteToKafka[DeadLetter]:  # noqa: N802
     """Dead letters to the dead-letter topic (original bytes + reason headers)."""
+    topic = topic or settings.dead_letter_topic
     return WriteToKafka(
-        settings, topic or settings.dead_letter_topic, dead_letter_message, "dead_letters_written"
+        settings, topic, dead_letter_message, "dead_letters_written", reduced_dead_letter, topic
     )
 
 
 def WriteAlertsToKafka(settings: KafkaSettings, topic: str | None = None) -> WriteToKafka[Alert]:  # noqa: N802
     """Alerts to the alerts topic, as JSON keyed by alert id."""
-    return WriteToKafka(settings, topic or settings.alerts_topic, alert_message, "alerts_written")
+    return WriteToKafka(
+        settings,
+        topic or settings.alerts_topic,
+        alert_message,
+        "alerts_written",
+        refused_alert,
+        settings.dead_letter_topic,
+    )

@@ -169,7 +169,10 @@ def deliver(
     sleep: Callable[[float], None] = time.sleep,
 ) -> DeliveryResult:
     """Send an alert (or a digest) through one channel, retrying with capped backoff; never raises."""
-    notification = alert_notification(message) if isinstance(message, Alert) else message
+    try:
+        notification = alert_notification(message) if isinstance(message, Alert) else message
+    except Exception as e:  # the alert itself cannot be put into a message: no retry helps
+        return DeliveryResult(name, False, 0, f"cannot build the notification: {type(e).__name__}: {e}")
     policy = RetryPolicy(max_retries=channel.max_attempts - 1, initial_backoff=channel.initial_backoff)
     error = ""
     for attempt in range(channel.max_attempts):
@@ -180,4 +183,6 @@ def deliver(
             error = f"{type(e).__name__}: {e}"
             if attempt + 1 < channel.max_attempts:
                 sleep(policy.delay(attempt))
+        except Exception as e:  # not the network's doing: a retry would fail the same way
+            return DeliveryResult(name, False, attempt + 1, f"{type(e).__name__}: {e}")
     return DeliveryResult(name, False, channel.max_attempts, error)

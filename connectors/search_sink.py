@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Protocol
 
 import apache_beam as beam
@@ -14,7 +15,8 @@ from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
-from newsmon.connectors.search import IndexAction, SearchEngine, connect_search_engine
+from newsmon.connectors.failures import dependency_down, isolated
+from newsmon.connectors.search import BulkReport, IndexAction, SearchEngine, connect_search_engine
 from newsmon.messages import DeadLetter
 from newsmon.settings import SearchSettings
 
@@ -82,9 +84,15 @@ class _WriteToSearchIndexFn(beam.DoFn):
         articles, self._buffer = self._buffer, []
         started = time.monotonic()
         now = datetime.now(UTC)
-        # Raises after the retry budget: the bundle fails, offsets stay uncommitted,
-        # and the records are read again: nothing is lost.
-        report = self._engine.bulk_index(self._index, (to_index_action(a, now) for a in articles))
+        actions: list[tuple[Indexable, IndexAction]] = []
+        letters: list[DeadLetter] = []
+        for article in articles:
+            action = isolated(STAGE, article, article.id, partial(to_index_action, article, now))
+            if isinstance(action, DeadLetter):
+                letters.append(action)
+            else:
+                actions.append((article, action))
+        report = self._index_all(actions, letters)
         elapsed_ms = int((time.monotonic() - started) * 1000)
         self._latency.update(elapsed_ms)
         self._indexed.inc(len(report.indexed))
@@ -94,24 +102,46 @@ class _WriteToSearchIndexFn(beam.DoFn):
             self._index,
             len(articles),
             len(report.indexed),
-            len(report.failed),
+            len(report.failed) + len(letters),
             report.retries,
             elapsed_ms,
         )
-        if not report.failed:
-            return []
-        self._rejected.inc(len(report.failed))
         by_id = {a.id: a for a in articles}
-        return [
-            DeadLetter(
-                stage=STAGE,
-                reason=f"search engine refused the document (status {item.status}): {item.error}",
-                payload=by_id[item.doc_id].model_dump_json().encode("utf-8"),
-                key=item.doc_id.encode("ascii"),
+        letters += [
+            DeadLetter.of_model(
+                STAGE,
+                f"search engine refused the document (status {item.status}): {item.error}",
+                by_id[item.doc_id],
+                item.doc_id,
             )
             for item in report.failed
             if item.doc_id in by_id
         ]
+        self._rejected.inc(len(letters))
+        return letters
+
+    def _index_all(
+        self, actions: list[tuple[Indexable, IndexAction]], letters: list[DeadLetter]
+    ) -> BulkReport:
+        """Bulk-index ``actions``. Raises after the retry budget when the engine is down
+        (the bundle fails, offsets stay uncommitted, the records are read again); a request
+        the engine refuses for what it holds is sent again document by document, and a
+        document refused alone joins ``letters``."""
+        try:
+            return self._engine.bulk_index(self._index, (action for _, action in actions))
+        except Exception as e:
+            if dependency_down(e, self._engine):
+                raise
+            if len(actions) == 1:
+                article = actions[0][0]
+                reason = f"search engine refused the request: {e}"[:1000]
+                letters.append(DeadLetter.of_model(STAGE, reason, article, article.id))
+                return BulkReport()
+            _LOG.warning("bulk request refused index=%s (%s): document by document", self._index, e)
+        report = BulkReport()
+        for pair in actions:
+            report.merge(self._index_all([pair], letters))
+        return report
 
     def teardown(self) -> None:
         engine = getattr(self, "_engine", None)

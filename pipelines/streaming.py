@@ -19,6 +19,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
@@ -26,7 +27,8 @@ from apache_beam.runners.runner import PipelineResult
 
 from newsmon.alerts.digests import DigestScheduler, DigestSender
 from newsmon.alerts.store import RuleStore
-from newsmon.connectors.kafka import make_producer
+from newsmon.article import ArticleLimits
+from newsmon.connectors.kafka import check_message_limits, make_producer
 from newsmon.connectors.kafka_sink import WriteAlertsToKafka, WriteDeadLetters, dead_letter_message
 from newsmon.connectors.kafka_source import KafkaReadOptions, ReadFromKafkaTopic
 from newsmon.connectors.search import connect_search_engine
@@ -39,7 +41,7 @@ from newsmon.pipelines.stages.deliver import DeliverAlerts
 from newsmon.pipelines.stages.enrich import EnrichArticles
 from newsmon.pipelines.stages.parse import ParseArticles
 from newsmon.pipelines.stages.stories import AssignStories
-from newsmon.settings import Settings
+from newsmon.settings import InputSettings, Settings
 
 _LOG = logging.getLogger(__name__)
 
@@ -57,24 +59,31 @@ def build_pipeline(pipeline: beam.Pipeline, settings: Settings, idle_timeout_s: 
         share=settings.pipeline.share_of_partitions,
     )
     records = pipeline | "ReadArticles" >> ReadFromKafkaTopic(settings.kafka, read_options)
-    parsed = records | "ParseArticles" >> ParseArticles()
-    articles = parsed.articles
-    if settings.dedup.enabled:
-        articles = articles | "MarkDuplicates" >> MarkDuplicates(settings.dedup, settings.search)
-    enriched = articles | "EnrichArticles" >> EnrichArticles(settings.nlp)
-    stories = enriched.enriched
-    if settings.dedup.enabled:
-        stories = stories | "AssignStories" >> AssignStories(settings.dedup, settings.search)
-    indexed = stories | "WriteToSearchIndex" >> WriteToSearchIndex(settings.search)
+    parsed = records | "ParseArticles" >> ParseArticles(article_limits(settings.input))
     # One dead-letter writer per producing stage, not a Flatten: the local runner may
     # run a Flatten as a separate stage after the source, which would let the source
     # commit offsets before the dead letters are written.
     parsed.dead_letters | "WriteParseDeadLetters" >> WriteDeadLetters(settings.kafka)
+    articles = parsed.articles
+    if settings.dedup.enabled:
+        marked = articles | "MarkDuplicates" >> MarkDuplicates(settings.dedup, settings.search)
+        marked.dead_letters | "WriteDedupDeadLetters" >> WriteDeadLetters(settings.kafka)
+        articles = marked.articles
+    enriched = articles | "EnrichArticles" >> EnrichArticles(settings.nlp)
     enriched.dead_letters | "WriteEnrichDeadLetters" >> WriteDeadLetters(settings.kafka)
+    stories = enriched.enriched
+    if settings.dedup.enabled:
+        assigned = stories | "AssignStories" >> AssignStories(settings.dedup, settings.search)
+        assigned.dead_letters | "WriteStoryDeadLetters" >> WriteDeadLetters(settings.kafka)
+        stories = assigned.enriched
+    indexed = stories | "WriteToSearchIndex" >> WriteToSearchIndex(settings.search)
+    indexed.rejected | "WriteIndexDeadLetters" >> WriteDeadLetters(settings.kafka)
     if settings.alerts.enabled:
-        alerts = stories | "MatchAlertRules" >> MatchAlertRules(
+        matched = stories | "MatchAlertRules" >> MatchAlertRules(
             settings.alerts, settings.nlp, settings.search
         )
+        matched.dead_letters | "WriteMatchDeadLetters" >> WriteDeadLetters(settings.kafka)
+        alerts = matched.alerts
         alerts | "WriteAlertsToKafka" >> WriteAlertsToKafka(settings.kafka)
         indexed_alerts = alerts | "IndexAlerts" >> WriteToSearchIndex(
             settings.search, settings.search.alerts_index
@@ -82,7 +91,15 @@ def build_pipeline(pipeline: beam.Pipeline, settings: Settings, idle_timeout_s: 
         indexed_alerts.rejected | "WriteAlertDeadLetters" >> WriteDeadLetters(settings.kafka)
         delivered = alerts | "DeliverAlerts" >> DeliverAlerts(settings.alerts, settings.search)
         delivered.dead_letters | "WriteDeliveryDeadLetters" >> WriteDeadLetters(settings.kafka)
-    indexed.rejected | "WriteIndexDeadLetters" >> WriteDeadLetters(settings.kafka)
+
+
+def article_limits(settings: InputSettings) -> ArticleLimits:
+    """What the parse stage accepts, from the ``input`` settings."""
+    return ArticleLimits(
+        max_bytes=settings.max_article_bytes,
+        earliest_published_at=settings.earliest_published_at,
+        max_ahead=timedelta(hours=settings.max_future_hours),
+    )
 
 
 @dataclass
@@ -140,6 +157,7 @@ def digests_beside(settings: Settings) -> Iterator[None]:
 
 def run_pipeline(settings: Settings, idle_timeout_s: float | None = None) -> RunSummary:
     """Run the streaming pipeline until cancelled (or, with ``idle_timeout_s``, until drained)."""
+    check_message_limits(settings.kafka, settings.input.max_article_bytes)
     runner, options = make_runner_and_options(settings.pipeline, idle_timeout_s)
     pipeline = beam.Pipeline(runner=runner, options=options)
     build_pipeline(pipeline, settings, idle_timeout_s)

@@ -14,19 +14,23 @@ from datetime import timedelta
 
 import apache_beam as beam
 from apache_beam.metrics.metric import Metrics
-from apache_beam.pvalue import PCollection
+from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 
 from newsmon.alerts.evaluate import alerts_for
 from newsmon.alerts.matcher import Alert, RuleIndex
 from newsmon.alerts.rules import Rule, RuleError, load_rules
 from newsmon.alerts.state import AlertState, MemoryAlertState, SearchAlertState
 from newsmon.alerts.store import RuleStore, rules_fingerprint
+from newsmon.connectors.failures import isolated
+from newsmon.messages import DeadLetter
 from newsmon.nlp.knowledge import KnowledgeBase
 from newsmon.nlp.models import EnrichedArticle
 from newsmon.pipelines.stages.engine_fn import SearchEngineDoFn
 from newsmon.settings import AlertSettings, NlpSettings, SearchSettings
 
 _LOG = logging.getLogger(__name__)
+STAGE = "alerts"
+DEAD_LETTERS = "dead_letters"
 
 
 class _MatchRulesFn(SearchEngineDoFn):
@@ -79,15 +83,24 @@ class _MatchRulesFn(SearchEngineDoFn):
     def finish_bundle(self) -> None:
         self._state.flush()
 
-    def process(self, item: EnrichedArticle) -> Iterator[Alert]:
+    def process(self, item: EnrichedArticle) -> Iterator[Alert | TaggedOutput[str, DeadLetter]]:
         if time.monotonic() >= self._next_reload:
             self._reload_rules()
-        for alert in alerts_for(self._index, item, self._state, self._lateness):
-            self._matched.inc()
-            yield alert
+        alerts = isolated(
+            STAGE,
+            item,
+            item.id,
+            lambda: list(alerts_for(self._index, item, self._state, self._lateness)),
+            self.engine,
+        )
+        if isinstance(alerts, DeadLetter):
+            yield TaggedOutput(DEAD_LETTERS, alerts)
+            return
+        self._matched.inc(len(alerts))
+        yield from alerts
 
 
-class MatchAlertRules(beam.PTransform[PCollection[EnrichedArticle], PCollection[Alert]]):
+class MatchAlertRules(beam.PTransform[PCollection[EnrichedArticle], DoOutputsTuple]):
     """The alerts of each article: per-article, frequency, spike and first-seen rules,
     throttled as each rule says.
 
@@ -96,6 +109,8 @@ class MatchAlertRules(beam.PTransform[PCollection[EnrichedArticle], PCollection[
       nlp: the knowledge base, so that rules may name any alias of an entity.
       search: where API rules and windowed-rule state live (without it: files only,
         state in memory).
+
+    Returns ``result.alerts`` and ``result.dead_letters`` (an article matching raised on).
     """
 
     def __init__(self, alerts: AlertSettings, nlp: NlpSettings, search: SearchSettings | None = None) -> None:
@@ -104,7 +119,9 @@ class MatchAlertRules(beam.PTransform[PCollection[EnrichedArticle], PCollection[
         self._nlp = nlp
         self._search = search
 
-    def expand(self, articles: PCollection[EnrichedArticle]) -> PCollection[Alert]:
+    def expand(self, articles: PCollection[EnrichedArticle]) -> DoOutputsTuple:
         fn = _MatchRulesFn(self._alerts, self._nlp, self._search)
-        alerts: PCollection[Alert] = articles | "Match" >> beam.ParDo(fn)
+        alerts: DoOutputsTuple = articles | "Match" >> beam.ParDo(fn).with_outputs(
+            DEAD_LETTERS, main="alerts"
+        )
         return alerts

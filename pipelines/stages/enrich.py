@@ -9,14 +9,15 @@ the dead-letter output with the stage name and error; the others go on.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
+from functools import partial
 
 import apache_beam as beam
 from apache_beam.metrics.metric import Metrics
 from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 
 from newsmon.article import Article
+from newsmon.connectors.failures import isolated
 from newsmon.messages import DeadLetter
 from newsmon.nlp.enrich import Enricher
 from newsmon.nlp.models import EnrichedArticle
@@ -24,7 +25,6 @@ from newsmon.settings import NlpSettings
 
 STAGE = "enrich"
 DEAD_LETTERS = "dead_letters"
-_LOG = logging.getLogger(__name__)
 
 
 class _EnrichBatchFn(beam.DoFn):
@@ -45,13 +45,12 @@ class _EnrichBatchFn(beam.DoFn):
             # Find the culprit(s) one by one; the rest of the batch is enriched.
             results = []
             for article in batch:
-                try:
-                    results.append(self._enricher.enrich(article))
-                except Exception as e:
+                result = isolated(STAGE, article, article.id, partial(self._enricher.enrich, article))
+                if isinstance(result, DeadLetter):
                     self._failed.inc()
-                    _LOG.warning("enrich failed article=%s error=%s", article.id, e)
-                    reason = f"{type(e).__name__}: {e}"
-                    yield TaggedOutput(DEAD_LETTERS, DeadLetter.of_model(STAGE, reason, article, article.id))
+                    yield TaggedOutput(DEAD_LETTERS, result)
+                else:
+                    results.append(result)
         for result in results:
             self._enriched.inc()
             self._quotes.inc(len(result.enrichment.quotes))

@@ -16,7 +16,8 @@ import hashlib
 import json
 import re
 import unicodedata
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -27,6 +28,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -35,6 +37,21 @@ from newsmon.exceptions import InvalidArticleError
 
 MAX_ARTICLE_BYTES = 2 * 1024 * 1024
 """Messages above this size are refused: no real article body comes near it."""
+
+
+@dataclass(frozen=True)
+class ArticleLimits:
+    """What :func:`parse_article` accepts beyond the schema: the size of a message and the
+    window of a sane publication time (input dates at the calendar's edges would overflow
+    the date arithmetic of windows and trends downstream)."""
+
+    max_bytes: int = MAX_ARTICLE_BYTES
+    earliest_published_at: datetime = datetime(1900, 1, 1, tzinfo=UTC)
+    max_ahead: timedelta = timedelta(days=2)
+    """How far after the pipeline's clock a publication time may lie (time zones, embargoes)."""
+
+
+DEFAULT_LIMITS = ArticleLimits()
 
 _TRACKING_PARAM = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid)$", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
@@ -72,7 +89,10 @@ class Article(BaseModel):
     published_at: datetime | None = Field(
         default=None, validation_alias=AliasChoices("published_at", "date", "publishing_date")
     )
-    ingested_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    ingested_at: datetime = Field(
+        default_factory=lambda: datetime.now(UTC),
+        description="When the pipeline took the article in: its own clock, never the input's.",
+    )
     language: str | None = Field(default=None, max_length=16)
     authors: list[str] = Field(default_factory=list, max_length=100)
     duplicate: Duplicate | None = Field(
@@ -113,10 +133,25 @@ class Article(BaseModel):
 
     @field_validator("published_at", "ingested_at")
     @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+    def _aware(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             # Naive timestamps in feeds are overwhelmingly UTC; store them as such.
-            return value.replace(tzinfo=UTC)
+            value = value.replace(tzinfo=UTC)
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError as e:  # 0001-01-01T00:00+05:00 has no UTC time
+            raise ValueError("timestamp is outside the calendar once in UTC") from e
+        if info.field_name == "published_at":
+            limits, now = _limits_of(info)
+            latest = now + limits.max_ahead
+            if not limits.earliest_published_at <= value <= latest:
+                earliest = limits.earliest_published_at.date().isoformat()
+                raise ValueError(
+                    f"timestamp {value.isoformat()} is outside {earliest} .. "
+                    f"{latest.isoformat(timespec='seconds')}"
+                )
         return value
 
     @model_validator(mode="after")
@@ -202,14 +237,27 @@ def derive_article_id(
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
 
 
-def parse_article(raw: bytes) -> Article:
-    """Validate one raw message into an :class:`Article`.
+def _limits_of(info: ValidationInfo) -> tuple[ArticleLimits, datetime]:
+    context = info.context if isinstance(info.context, dict) else {}
+    limits = context.get("limits", DEFAULT_LIMITS)
+    now = context.get("now") or datetime.now(UTC)
+    return limits, now
+
+
+def parse_article(
+    raw: bytes | None, limits: ArticleLimits = DEFAULT_LIMITS, now: datetime | None = None
+) -> Article:
+    """Validate one raw message into an :class:`Article`, taken in at ``now`` (default: the
+    clock), which becomes its ``ingested_at`` whatever the input says.
 
     Raises :class:`InvalidArticleError` naming what is wrong: too large, not UTF-8, not
-    JSON, not an object, or which fields failed validation.
+    JSON, not an object, or which fields failed validation (a publication time outside
+    ``limits`` among them).
     """
-    if len(raw) > MAX_ARTICLE_BYTES:
-        raise InvalidArticleError(f"message of {len(raw)} bytes exceeds the {MAX_ARTICLE_BYTES}-byte limit")
+    if raw is None:
+        raise InvalidArticleError("empty message (a tombstone: null value)")
+    if len(raw) > limits.max_bytes:
+        raise InvalidArticleError(f"message of {len(raw)} bytes exceeds the {limits.max_bytes}-byte limit")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -223,8 +271,10 @@ def parse_article(raw: bytes) -> Article:
     # Untrusted input must not mark itself a copy (copies raise no alerts).
     payload.pop("duplicate", None)
     payload.pop("story_id", None)
+    now = now or datetime.now(UTC)
+    payload["ingested_at"] = now
     try:
-        return Article.model_validate(payload)
+        return Article.model_validate(payload, context={"limits": limits, "now": now})
     except ValidationError as e:
         raise InvalidArticleError(_describe_validation_error(e)) from e
 

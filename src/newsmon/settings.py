@@ -13,6 +13,7 @@ Two short variables point newsmon at services that already run elsewhere; when s
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -74,10 +75,20 @@ class KafkaSettings(BaseModel):
     max_message_bytes: PositiveInt = Field(
         default=16 * 1024 * 1024,
         description=(
-            "Largest message newsmon's topics accept, and its producers and consumers handle: "
-            "an oversized article must reach the dead-letter topic whole, not jam the pipeline."
+            "Largest message the articles and alerts topics accept, and newsmon's producers and "
+            "consumers handle. The dead-letter topic takes dead_letter_envelope_bytes more, so "
+            "that an oversized article reaches it whole, with its headers."
         ),
     )
+    dead_letter_envelope_bytes: PositiveInt = Field(
+        default=64 * 1024,
+        description="Room the dead-letter topic has beyond max_message_bytes for the headers of a letter.",
+    )
+
+    @property
+    def dead_letter_max_bytes(self) -> int:
+        """What the dead-letter topic (and the producers writing to it) accept."""
+        return self.max_message_bytes + self.dead_letter_envelope_bytes
 
     def client_config(self) -> dict[str, Any]:
         """Connection keyword arguments shared by kafka-python producers, consumers and admins."""
@@ -93,6 +104,28 @@ class KafkaSettings(BaseModel):
         if self.ssl_cafile:
             config["ssl_cafile"] = str(self.ssl_cafile)
         return config
+
+
+class InputSettings(BaseModel):
+    """What the parse stage accepts beyond the article schema."""
+
+    max_article_bytes: PositiveInt = Field(
+        default=2 * 1024 * 1024,
+        description="Larger messages are dead-lettered: no real article body comes near it.",
+    )
+    earliest_published_at: datetime = Field(
+        default=datetime(1900, 1, 1, tzinfo=UTC),
+        description="Articles published before this are dead-lettered (archives older than it: lower it).",
+    )
+    max_future_hours: PositiveFloat = Field(
+        default=48,
+        description="Articles published more than this after the pipeline's clock are dead-lettered.",
+    )
+
+    @field_validator("earliest_published_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class SearchSettings(BaseModel):
@@ -286,6 +319,10 @@ class ApiSettings(BaseModel):
         description="Bearer token required by every write (set NEWSMON_API__TOKEN); no token: no writes.",
     )
     max_page_size: PositiveInt = 100
+    max_body_bytes: PositiveInt = Field(
+        default=8 * 1024 * 1024,
+        description="Larger request bodies are refused (413) before they are read, token or not.",
+    )
 
     @field_validator("token", mode="before")
     @classmethod
@@ -331,6 +368,7 @@ class Settings(BaseSettings):
     )
 
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    input: InputSettings = Field(default_factory=InputSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     nlp: NlpSettings = Field(default_factory=NlpSettings)

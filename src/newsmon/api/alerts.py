@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from newsmon.api.auth import require_write_token
-from newsmon.api.queries import BadCursorError, decode_cursor, encode_cursor
+from newsmon.api.queries import TIME_THEN_ID, decode_cursor, encode_cursor
 from newsmon.connectors.search import SearchEngine
 from newsmon.settings import Settings
 
@@ -58,10 +58,7 @@ def list_alerts(
         "track_total_hits": True,
     }
     if cursor:
-        try:
-            body["search_after"] = decode_cursor(cursor)
-        except BadCursorError as e:
-            raise HTTPException(422, str(e)) from e
+        body["search_after"] = decode_cursor(cursor, TIME_THEN_ID)
     response = engine.search(settings.search.alerts_index, body)
     hits = response["hits"]["hits"]
     return {

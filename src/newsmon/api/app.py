@@ -20,6 +20,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from newsmon.alerts.store import RuleConflictError, RuleNotFoundError, RuleStore
 from newsmon.api import alerts, articles, ingest, live, rules
+from newsmon.api.guards import BodyLimit, SecurityHeaders
+from newsmon.api.queries import BadRequestError
 from newsmon.connectors.search import SearchEngine, connect_search_engine
 from newsmon.settings import Settings
 
@@ -72,6 +74,26 @@ def create_app(settings: Settings, engine: SearchEngine | None = None) -> FastAP
     async def conflict(_: Request, exc: RuleConflictError) -> JSONResponse:
         return JSONResponse(status_code=409, content={"error": str(exc)})
 
+    @app.exception_handler(BadRequestError)
+    async def bad_request(_: Request, exc: BadRequestError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"error": "invalid request", "problems": [str(exc)]})
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Engine errors, and anything else: JSON with the problem named, never a trace.
+        status = getattr(exc, "status_code", None)
+        if engine.is_transient(exc):
+            _LOG.warning("search engine unavailable path=%s error=%s", request.url.path, exc)
+            return JSONResponse(status_code=503, content={"error": "the search engine is unavailable: retry"})
+        if isinstance(status, int) and 400 <= status < 500:
+            problem = str(getattr(exc, "error", "") or exc)[:300]
+            return JSONResponse(
+                status_code=422,
+                content={"error": "the search engine refused the query", "problems": [problem]},
+            )
+        _LOG.exception("request failed path=%s", request.url.path)
+        return JSONResponse(status_code=500, content={"error": f"internal error ({type(exc).__name__})"})
+
     @app.get("/api/health", tags=["service"])
     def health() -> dict[str, str]:
         """The API answers and reaches the search engine."""
@@ -84,4 +106,7 @@ def create_app(settings: Settings, engine: SearchEngine | None = None) -> FastAP
     app.include_router(rules.router)
     app.include_router(ingest.router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="dashboard")
+    # Outermost first: the body limit acts before FastAPI reads a body (and so before auth).
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     return app

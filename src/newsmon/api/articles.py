@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from newsmon.api.queries import (
     FACETS,
     ArticleFilters,
-    BadCursorError,
+    BadRequestError,
     Sort,
+    bounded_time,
     filter_clauses,
     page_of,
     search_body,
@@ -25,6 +26,8 @@ Interval = Literal["5m", "15m", "1h", "6h", "1d", "7d"]
 Window = Literal["15m", "1h", "6h", "1d"]
 Baseline = Literal["6h", "1d", "7d"]
 _SPANS = {"5m": 5, "15m": 15, "1h": 60, "6h": 360, "1d": 1440, "7d": 10080}
+MAX_BUCKETS = 5000
+"""Intervals a trend may have: a year of hours, two weeks of 5 minutes."""
 
 
 def _engine(request: Request) -> SearchEngine:
@@ -61,8 +64,8 @@ def article_filters(
         country=country or [],
         source=source or [],
         language=language,
-        since=since,
-        until=until,
+        since=bounded_time(since, "since"),
+        until=bounded_time(until, "until"),
         copies=copies,
         story=story,
     )
@@ -86,10 +89,7 @@ def search_articles(
     limit = _settings(request).api.max_page_size
     if size > limit:
         raise HTTPException(422, f"size is at most {limit}")
-    try:
-        body = search_body(filters, sort, size, cursor, facets, by_story)
-    except BadCursorError as e:
-        raise HTTPException(422, str(e)) from e
+    body = search_body(filters, sort, size, cursor, facets, by_story)
     response = _engine(request).search(_settings(request).search.articles_index, body)
     return page_of(response, size)
 
@@ -129,7 +129,8 @@ def trends(
     )
     if not series:
         raise HTTPException(422, "name at least one entity, topic or region")
-    window = ArticleFilters(since=since, until=until)
+    window = ArticleFilters(since=bounded_time(since, "since"), until=bounded_time(until, "until"))
+    _check_buckets(_engine(request), _settings(request).search.articles_index, window, interval)
     histogram = {"date_histogram": {"field": "event_time", "fixed_interval": interval, "min_doc_count": 0}}
     aggs = {
         f"s{n}": {"filter": {"term": {field: value}}, "aggs": {"over_time": histogram}}
@@ -155,6 +156,27 @@ def trends(
     }
 
 
+def _check_buckets(engine: SearchEngine, index: str, window: ArticleFilters, interval: Interval) -> None:
+    """Refuse a histogram of more than ``MAX_BUCKETS`` intervals (the engine would fail
+    after seconds): over ``since`` .. ``until``, or the span of the articles where open."""
+    start, end = window.since, window.until
+    if start is None or end is None:
+        span = {"first": {"min": {"field": "event_time"}}, "last": {"max": {"field": "event_time"}}}
+        body = {"size": 0, "query": {"bool": {"filter": filter_clauses(window)}}, "aggs": span}
+        found = engine.search(index, body).get("aggregations", {})
+        first, last = found.get("first", {}).get("value"), found.get("last", {}).get("value")
+        if first is None or last is None:
+            return
+        start = start or datetime.fromtimestamp(first / 1000, UTC)
+        end = end or datetime.fromtimestamp(last / 1000, UTC)
+    buckets = (end - start) / timedelta(minutes=_SPANS[interval])
+    if buckets > MAX_BUCKETS:
+        raise BadRequestError(
+            f"{int(buckets)} intervals of {interval} in that range, at most {MAX_BUCKETS}: "
+            "choose a longer interval or a shorter range (since, until)"
+        )
+
+
 @router.get("/trends/movers")
 def movers(
     request: Request,
@@ -165,7 +187,7 @@ def movers(
 ) -> dict[str, Any]:
     """What rose most in the last ``window`` against its rate over the ``baseline`` before,
     by arrival time (what is moving on the wire now)."""
-    end = now or datetime.now(UTC)
+    end = bounded_time(now, "now") or datetime.now(UTC)
     recent_start = end - timedelta(minutes=_SPANS[window])
     baseline_start = recent_start - timedelta(minutes=_SPANS[baseline])
     field = FACETS[facet]

@@ -22,7 +22,15 @@ from starlette.concurrency import run_in_threadpool
 
 from newsmon.api.alerts import Severity
 from newsmon.api.articles import Filters
-from newsmon.api.queries import SUMMARY_FIELDS, BadCursorError, article_query, decode_cursor, encode_cursor
+from newsmon.api.queries import (
+    SUMMARY_FIELDS,
+    TIME_THEN_ID,
+    BadCursorError,
+    article_query,
+    decode_json_cursor,
+    encode_cursor,
+    is_sort_values,
+)
 from newsmon.connectors.search import SearchEngine
 from newsmon.settings import Settings
 
@@ -63,6 +71,21 @@ def _alert_query(severities: list[Severity] | None, rules: list[str] | None) -> 
     return {"bool": {"filter": filters}} if filters else {"match_all": {}}
 
 
+def _resume_points(last_event_id: str) -> list[list[Any] | None]:
+    """Where each stream resumes after the event ``last_event_id`` (None: from now)."""
+    try:
+        points = decode_json_cursor(last_event_id)
+    except BadCursorError as e:
+        raise HTTPException(422, "bad Last-Event-ID: pass back the id of an event of this stream") from e
+    if not (
+        isinstance(points, list)
+        and len(points) == 2
+        and all(p is None or is_sort_values(p, TIME_THEN_ID) for p in points)
+    ):
+        raise HTTPException(422, "bad Last-Event-ID: pass back the id of an event of this stream")
+    return points
+
+
 @router.get("/live")
 async def live(
     request: Request,
@@ -80,12 +103,8 @@ async def live(
     start = [_now_ms() - int(SETTLE_S * 1000), ""]
     cursors: dict[str, list[Any]] = dict.fromkeys(streams, start)
     if last_event_id:
-        try:
-            resumed = decode_cursor(last_event_id)
-        except BadCursorError as e:
-            raise HTTPException(422, "bad Last-Event-ID") from e
-        for name, after in zip(("articles", "alerts"), resumed, strict=False):
-            if name in cursors and isinstance(after, list) and len(after) == 2:
+        for name, after in zip(("articles", "alerts"), _resume_points(last_event_id), strict=True):
+            if name in cursors and after is not None:
                 cursors[name] = after
     sources = {
         "articles": (settings.search.articles_index, article_query(filters), SUMMARY_FIELDS),

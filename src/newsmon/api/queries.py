@@ -10,7 +10,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime
+import math
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -29,10 +30,39 @@ FACETS = {
     "sources": "source",
 }
 Sort = Literal["relevance", "newest", "oldest"]
+CursorShape = tuple[Literal["number", "string"], ...]
+"""The sort values a cursor holds, in order: what ``search_after`` of that sort expects."""
+TIME_THEN_ID: CursorShape = ("number", "string")
+CURSOR_SHAPES: dict[str, CursorShape] = {
+    "relevance": ("number", "number", "string"),
+    "newest": TIME_THEN_ID,
+    "oldest": TIME_THEN_ID,
+}
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+"""Times the API accepts in a query: beyond them no article lies, and date arithmetic fails."""
+_BAD_CURSOR = "bad cursor: pass back the 'next' value of a previous page"
 
 
-class BadCursorError(NewsmonError):
+class BadRequestError(NewsmonError):
+    """A request the API refuses for what it asks (answered 422 with the reason)."""
+
+
+class BadCursorError(BadRequestError):
     """A pagination cursor that this API did not hand out."""
+
+
+def bounded_time(value: datetime | None, name: str) -> datetime | None:
+    """``value`` in UTC, or :class:`BadRequestError` if it lies outside 1900 .. 2200."""
+    if value is None:
+        return None
+    try:
+        utc = (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError as e:
+        raise BadRequestError(f"{name}: outside the calendar once in UTC") from e
+    if not EARLIEST <= utc <= LATEST:
+        raise BadRequestError(f"{name}: must lie between {EARLIEST.year} and {LATEST.year}")
+    return utc
 
 
 class ArticleFilters(BaseModel):
@@ -115,15 +145,39 @@ def encode_cursor(sort_values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(sort_values).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> list[Any]:
+def decode_json_cursor(cursor: str) -> Any:
+    """The JSON inside a cursor (any shape: the caller checks it)."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError) as e:
-        raise BadCursorError("bad cursor: pass back the 'next' value of a previous page") from e
-    if not isinstance(values, list) or len(values) > 4:
-        raise BadCursorError("bad cursor: pass back the 'next' value of a previous page")
-    return values
+        raise BadCursorError(_BAD_CURSOR) from e
+
+
+def is_sort_values(values: Any, shape: CursorShape) -> bool:
+    """Whether ``values`` are sort values of ``shape``: finite 64-bit numbers and short strings."""
+    if not isinstance(values, list) or len(values) != len(shape):
+        return False
+    for value, kind in zip(values, shape, strict=True):
+        if kind == "string" and not (isinstance(value, str) and len(value) <= 600):
+            return False
+        if kind == "number" and not (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and abs(value) <= 2**63
+        ):
+            return False
+    return True
+
+
+def decode_cursor(cursor: str, shape: CursorShape) -> list[Any]:
+    """The sort values of a cursor this API handed out for a sort of ``shape``."""
+    values = decode_json_cursor(cursor)
+    if not is_sort_values(values, shape):
+        raise BadCursorError(_BAD_CURSOR)
+    result: list[Any] = values
+    return result
 
 
 SUMMARY_FIELDS = [
@@ -174,7 +228,7 @@ def search_body(
     if cursor:
         if by_story:
             raise BadCursorError("pages of stories are not cursored: narrow the query instead")
-        body["search_after"] = decode_cursor(cursor)
+        body["search_after"] = decode_cursor(cursor, CURSOR_SHAPES[sort])
     if by_story:
         body["collapse"] = {
             "field": "story_id",

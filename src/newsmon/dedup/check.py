@@ -20,7 +20,11 @@ def check_duplicate(
     threshold: float = NEAR_DUPLICATE_THRESHOLD,
 ) -> Duplicate | None:
     """The article's duplicate status, remembered in ``store``; the same answer again for a
-    re-delivered article."""
+    re-delivered article. A text without a single word (only emoji, only invisible
+    characters) is nobody's copy: all such texts would look alike, and copies skip the NLP
+    and raise no alerts."""
+    if fp.size == 0:
+        return None
     known = store.get(fp.article_id)
     if known is not None:
         return _as_duplicate(known, store)

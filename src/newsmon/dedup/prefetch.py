@@ -21,6 +21,7 @@ class Prefetched:
 
     def load(self, doc_ids: list[str], queries: dict[Hashable, dict[str, Any]]) -> None:
         """Fetch ``doc_ids`` and run ``queries`` (by key): two requests in all."""
+        self.clear()  # an earlier load's answers must not outlive a failed one
         engine, index = self._engine, self._index
         ids = list(dict.fromkeys(doc_ids))
         self._sources = engine.with_retries(lambda: engine.get_many(index, ids))

@@ -1,0 +1,113 @@
+"""What every answer of the API goes through: a bound on request bodies, enforced before
+anything reads them, and the security headers of the desk.
+
+Both are plain ASGI middleware: the body limit must act before FastAPI reads a body to
+validate it (which happens before any dependency, the token check included), and the
+headers must reach static files and errors alike.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+DESK_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+"""The desk builds every node of article text with textContent; the policy forbids the rest."""
+_DOCS_POLICY = "frame-ancestors 'none'; object-src 'none'; base-uri 'none'"
+"""/docs loads Swagger UI's own scripts: only the framing rules apply there."""
+_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+class _TooLargeError(Exception):
+    pass
+
+
+async def _send_json(send: Send, status: int, content: dict[str, Any]) -> None:
+    body = json.dumps(content).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimit:
+    """Refuses a request body over ``max_bytes`` with a JSON 413: at once when its
+    Content-Length says so, else as soon as the bytes received pass the limit."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self._app = app
+        self._max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        too_large = {"error": f"request body over the limit of {self._max_bytes} bytes"}
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                await _send_json(send, 400, {"error": "invalid Content-Length"})
+                return
+            if int(declared) > self._max_bytes:
+                await _send_json(send, 413, too_large)
+                return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self._max_bytes:
+                    raise _TooLargeError
+            return message
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self._app(scope, limited_receive, tracked_send)
+        except _TooLargeError:
+            if not started:
+                await _send_json(send, 413, too_large)
+
+
+class SecurityHeaders:
+    """Adds the Content-Security-Policy, no-sniff, framing and referrer headers to every answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        path = str(scope.get("path", ""))
+        policy = _DOCS_POLICY if path.startswith(("/docs", "/redoc")) else DESK_POLICY
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"content-security-policy"
+                ]
+                message["headers"] = [*headers, (b"content-security-policy", policy.encode()), *_HEADERS]
+            await send(message)
+
+        await self._app(scope, receive, with_headers)
