@@ -30,6 +30,7 @@ from kafka.errors import (
 
 from newsmon.alerts.matcher import Alert
 from newsmon.connectors.kafka import make_producer
+from newsmon.connectors.kafka_transactions import BundleTransaction
 from newsmon.exceptions import NewsmonError
 from newsmon.messages import DeadLetter
 from newsmon.settings import KafkaSettings
@@ -97,19 +98,26 @@ class _ProduceFn(beam.DoFn, Generic[T]):
         counter: str,
         refused: Refused,
         dead_letter_topic: str,
+        transactional_id: str | None = None,
     ) -> None:
         self._settings = settings
         self._topic = topic
         self._dead_letter_topic = dead_letter_topic
+        self._transactional_id = transactional_id
         self._to_message = to_message
         self._refused = refused
         self._written = Metrics.counter("newsmon.kafka_sink", counter)
         self._reduced = Metrics.counter("newsmon.kafka_sink", "messages_reduced")
 
     def setup(self) -> None:
-        self._producer: KafkaProducer = make_producer(
-            self._settings, max_request_size=self._settings.dead_letter_max_bytes
-        )
+        self._transaction: BundleTransaction | None = None
+        self._producer: KafkaProducer | None = None
+        if self._transactional_id is not None:
+            self._transaction = BundleTransaction.of(self._settings, self._transactional_id)
+        else:
+            self._producer = make_producer(
+                self._settings, max_request_size=self._settings.dead_letter_max_bytes
+            )
 
     def start_bundle(self) -> None:
         self._futures: list[tuple[Any, Any]] = []
@@ -123,6 +131,9 @@ class _ProduceFn(beam.DoFn, Generic[T]):
     ) -> Any:
         """The send's future; a record the producer refuses at once is a failed future."""
         try:
+            if self._transaction is not None:
+                return self._transaction.send(topic, key, value, headers)
+            assert self._producer is not None
             return self._producer.send(topic, key=key, value=value, headers=headers)
         except RECORD_ERRORS as e:
             return _Failed(e)
@@ -132,7 +143,7 @@ class _ProduceFn(beam.DoFn, Generic[T]):
         # acknowledged every message: a failure here replays the bundle instead.
         if not self._futures:
             return
-        self._producer.flush()
+        self._flush()
         replacements = []
         for element, future in self._futures:
             try:
@@ -145,7 +156,7 @@ class _ProduceFn(beam.DoFn, Generic[T]):
             except Exception as e:
                 raise NewsmonError(f"could not write to Kafka topic {self._topic}: {e}") from e
         if replacements:
-            self._producer.flush()
+            self._flush()
             for future in replacements:
                 try:
                     future.get(timeout=30)
@@ -156,6 +167,12 @@ class _ProduceFn(beam.DoFn, Generic[T]):
             self._reduced.inc(len(replacements))
         self._written.inc(len(self._futures) - len(replacements))
         self._futures = []
+
+    def _flush(self) -> None:
+        if self._transaction is not None:
+            self._transaction.flush()  # committed with the offsets by the source's finalizer
+        elif self._producer is not None:
+            self._producer.flush()
 
     def teardown(self) -> None:
         producer = getattr(self, "_producer", None)
@@ -193,9 +210,12 @@ class WriteToKafka(beam.PTransform[PCollection[T], PDone]):
         counter: str,
         refused: Refused,
         dead_letter_topic: str,
+        transactional_id: str | None = None,
     ) -> None:
         super().__init__()
-        self._fn = _ProduceFn[T](settings, topic, to_message, counter, refused, dead_letter_topic)
+        self._fn = _ProduceFn[T](
+            settings, topic, to_message, counter, refused, dead_letter_topic, transactional_id
+        )
 
     def expand(self, elements: PCollection[T]) -> PDone:
         done: PDone = elements | "Produce" >> beam.ParDo(self._fn)
@@ -210,8 +230,11 @@ def WriteDeadLetters(settings: KafkaSettings, topic: str | None = None) -> Write
     )
 
 
-def WriteAlertsToKafka(settings: KafkaSettings, topic: str | None = None) -> WriteToKafka[Alert]:  # noqa: N802
-    """Alerts to the alerts topic, as JSON keyed by alert id."""
+def WriteAlertsToKafka(  # noqa: N802
+    settings: KafkaSettings, topic: str | None = None, transactional_id: str | None = None
+) -> WriteToKafka[Alert]:
+    """Alerts to the alerts topic, as JSON keyed by alert id; with ``transactional_id``,
+    in the bundle's transaction, committed with the source's offsets (exactly once)."""
     return WriteToKafka(
         settings,
         topic or settings.alerts_topic,
@@ -219,4 +242,5 @@ def WriteAlertsToKafka(settings: KafkaSettings, topic: str | None = None) -> Wri
         "alerts_written",
         refused_alert,
         settings.dead_letter_topic,
+        transactional_id,
     )

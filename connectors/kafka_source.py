@@ -30,6 +30,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
+from newsmon.connectors.kafka_transactions import BundleTransaction
 from newsmon.messages import KafkaRecord
 from newsmon.settings import KafkaSettings
 
@@ -65,6 +66,9 @@ class KafkaReadOptions:
     redistribute: bool = False
     # (K, N): read the K-th of N shares of the partitions (N processes split the topic).
     share: tuple[int, int] = (1, 1)
+    # Commit offsets in the alerts sink's transaction when a bundle sent alerts (exactly-once
+    # alerts, local runner only: see newsmon.connectors.kafka_transactions).
+    transactional_id: str | None = None
 
 
 def _consumer(settings: KafkaSettings, options: KafkaReadOptions) -> KafkaConsumer:
@@ -176,6 +180,9 @@ class _ReadPartitionFn(beam.DoFn):
         self._awaiting_commit: dict[TopicPartition, int] = {}
         # Partitions whose last poll returned records.
         self._busy: set[TopicPartition] = set()
+        self._transaction: BundleTransaction | None = None
+        if self._options.transactional_id is not None:
+            self._transaction = BundleTransaction.of(self._settings, self._options.transactional_id)
 
     def teardown(self) -> None:
         for consumer in self._consumers.values():
@@ -226,6 +233,8 @@ class _ReadPartitionFn(beam.DoFn):
         if last_offset is not None:
             self._busy.add(tp)
             self._last_record_at[tp] = now
+            if self._transaction is not None:
+                self._transaction.note_offsets(tp, last_offset + 1)
             if self._options.commit_offsets:
                 self._awaiting_commit[tp] = last_offset + 1
                 bundle_finalizer.register(self._commit_callback(consumer, tp, last_offset + 1))
@@ -270,6 +279,13 @@ class _ReadPartitionFn(beam.DoFn):
 
     def _commit_callback(self, consumer: KafkaConsumer, tp: TopicPartition, next_offset: int) -> Any:
         def commit() -> None:
+            # With alerts sent in this bundle, the offsets commit in their transaction. A
+            # failure there must end the run: swallowed, a later commit would cover offsets
+            # whose alerts were aborted.
+            transaction = self._transaction
+            if transaction is not None and transaction.commit(self._options.group_id):
+                self._awaiting_commit.pop(tp, None)
+                return
             try:
                 consumer.commit({tp: OffsetAndMetadata(next_offset, "", -1)})
             except KafkaError as e:

@@ -57,6 +57,7 @@ def build_pipeline(pipeline: beam.Pipeline, settings: Settings, idle_timeout_s: 
         idle_timeout_s=idle_timeout_s,
         redistribute=settings.pipeline.runner == "flink" and settings.pipeline.flink.parallelism > 1,
         share=settings.pipeline.share_of_partitions,
+        transactional_id=alerts_transactional_id(settings),
     )
     records = pipeline | "ReadArticles" >> ReadFromKafkaTopic(settings.kafka, read_options)
     parsed = records | "ParseArticles" >> ParseArticles(article_limits(settings.input))
@@ -84,13 +85,25 @@ def build_pipeline(pipeline: beam.Pipeline, settings: Settings, idle_timeout_s: 
         )
         matched.dead_letters | "WriteMatchDeadLetters" >> WriteDeadLetters(settings.kafka)
         alerts = matched.alerts
-        alerts | "WriteAlertsToKafka" >> WriteAlertsToKafka(settings.kafka)
+        alerts | "WriteAlertsToKafka" >> WriteAlertsToKafka(
+            settings.kafka, transactional_id=read_options.transactional_id
+        )
         indexed_alerts = alerts | "IndexAlerts" >> WriteToSearchIndex(
             settings.search, settings.search.alerts_index
         )
         indexed_alerts.rejected | "WriteAlertDeadLetters" >> WriteDeadLetters(settings.kafka)
         delivered = alerts | "DeliverAlerts" >> DeliverAlerts(settings.alerts, settings.search)
         delivered.dead_letters | "WriteDeliveryDeadLetters" >> WriteDeadLetters(settings.kafka)
+
+
+def alerts_transactional_id(settings: Settings) -> str | None:
+    """The transactional id of this process's alerts (one per consumer group and share), or
+    None where alerts are at-least-once (Flink, other runners, alerts off)."""
+    pipeline = settings.pipeline
+    if not (pipeline.exactly_once_alerts and pipeline.runner == "python" and settings.alerts.enabled):
+        return None
+    part, count = pipeline.share_of_partitions
+    return f"newsmon-alerts-{settings.kafka.consumer_group}-{part}of{count}"
 
 
 def article_limits(settings: InputSettings) -> ArticleLimits:

@@ -215,6 +215,15 @@ class PipelineSettings(BaseModel):
         ),
     )
 
+    exactly_once_alerts: bool = Field(
+        default=True,
+        description=(
+            "On the local runner, alerts reach the alerts topic in a Kafka transaction with the "
+            "offsets of the records they came from: once each, for consumers reading committed "
+            "messages. On Flink the topic is at-least-once, keyed by alert id."
+        ),
+    )
+
     @field_validator("share")
     @classmethod
     def _share_in_range(cls, value: str) -> str:

@@ -112,14 +112,18 @@ class World:
                 return 0
             raise
 
-    def read_topic(self, topic: str, expected: int, timeout: float = 30.0) -> list[object]:
-        """Every message of ``topic`` once ``expected`` arrived (or the deadline passed)."""
+    def read_topic(
+        self, topic: str, expected: int, timeout: float = 30.0, committed_only: bool = False
+    ) -> list[object]:
+        """Every message of ``topic`` once ``expected`` arrived (or the deadline passed);
+        with ``committed_only``, as a ``read_committed`` consumer sees them."""
         consumer = KafkaConsumer(
             topic,
             **self.settings.kafka.client_config(),
             group_id=None,
             auto_offset_reset="earliest",
             enable_auto_commit=False,
+            isolation_level="read_committed" if committed_only else "read_uncommitted",
         )
         messages: list[object] = []
         deadline = time.monotonic() + timeout

@@ -5,6 +5,7 @@ detail, trends, alerts with acknowledgement, live events with resume, JSON error
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,8 +15,11 @@ from typing import Any
 
 import httpx2
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import SecretStr
 
+from newsmon.api.queries import encode_cursor
 from newsmon.settings import AlertSettings, ApiSettings, Settings
 from tests.helpers import real_article_lines, shared_file
 from tests.integration.conftest import World, private_world
@@ -228,3 +232,137 @@ def test_live_alerts_matching_a_filter(desk: Desk) -> None:
         desk.world.engine.index_document(index, alert["id"], alert)
     ((_, alert),) = _events(desk, 1, stream="alerts", severity="critical")
     assert alert["severity"] == "critical"
+
+
+def _json_error(response: httpx2.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, (response.status_code, response.text[:300])
+    assert response.headers["content-type"].startswith("application/json"), response.headers
+    body: dict[str, Any] = response.json()
+    assert body["error"]
+    return body
+
+
+@pytest.mark.parametrize("values", [[None], [{}], [], "base64", [1, 2, 3, 4, 5]])
+def test_a_tampered_cursor_is_a_json_422_not_an_engine_500(desk: Desk, values: object) -> None:
+    cursor = "eyJhIjogMX0" if values == "base64" else encode_cursor(values)  # type: ignore[arg-type]
+    for path in ("/api/articles", "/api/alerts"):
+        assert "cursor" in _json_error(desk.get(path, cursor=cursor), 422)["error"]
+
+
+def test_times_at_the_edges_are_json_errors_or_normalised(desk: Desk) -> None:
+    # An offset the engine refuses (beyond +18:00) is the same instant in UTC.
+    assert desk.get("/api/articles", since="2020-01-01T00:00:00+23:59").status_code == 200
+    problems = _json_error(desk.get("/api/trends/movers", now="0001-01-01T00:00:00Z"), 422)["problems"]
+    assert "now" in problems[0]
+    started = time.monotonic()
+    buckets = desk.get(
+        "/api/trends",
+        entity="Vladimir Putin",
+        interval="5m",
+        since="1900-01-01T00:00:00Z",
+        until="2199-01-01T00:00:00Z",
+    )
+    assert "intervals" in _json_error(buckets, 422)["problems"][0]
+    assert time.monotonic() - started < 2
+    # Open ranges are bounded by the articles' own span.
+    assert desk.get("/api/trends", entity="Vladimir Putin", interval="1d").status_code == 200
+
+
+def test_a_tampered_last_event_id_is_a_clean_json_error(desk: Desk) -> None:
+    for tampered in (
+        "garbage!",
+        encode_cursor([["x", {}], None]),
+        encode_cursor([1, 2]),
+        encode_cursor([[1e400, "a"], None]),
+    ):
+        response = httpx2.get(desk.server.url + "/api/live", headers={"Last-Event-ID": tampered}, timeout=10)
+        assert "Last-Event-ID" in _json_error(response, 422)["error"]
+
+
+def test_a_huge_body_is_refused_before_it_is_read(desk: Desk) -> None:
+    # 200 MB announced, a few bytes sent: the answer comes at once, nothing is buffered.
+    with socket.create_connection(("127.0.0.1", desk.server.port), timeout=5) as connection:
+        connection.sendall(
+            b"POST /api/ingest HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 200000000\r\n\r\n{"body": "'
+        )
+        answer = connection.recv(4096).decode()
+    assert answer.startswith("HTTP/1.1 413"), answer[:200]
+    assert "application/json" in answer and "limit" in answer
+
+    # Without a Content-Length (chunked), the limit holds as the bytes arrive.
+    def chunks() -> Iterator[bytes]:
+        yield b'{"body": "'
+        for _ in range(20):
+            yield b"x" * 1024 * 1024
+
+    chunked = httpx2.post(desk.server.url + "/api/ingest", content=chunks(), timeout=30)
+    assert chunked.status_code == 413, chunked.text[:200]
+
+
+def test_security_headers_on_the_desk_and_the_api(desk: Desk) -> None:
+    for path in ("/", "/api/articles", "/api/nowhere"):
+        headers = desk.get(path).headers
+        assert "default-src 'self'" in headers["content-security-policy"], path
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["x-frame-options"] == "DENY"
+
+
+_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+_VALUE = st.one_of(
+    _TEXT,
+    st.integers(min_value=-(10**20), max_value=10**20).map(str),
+    st.sampled_from(
+        [
+            "",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59+23:59",
+            "2018-07-16T00:00:00Z",
+            "nan",
+            "-1",
+            "1e309",
+        ]
+    ),
+    st.lists(st.one_of(st.none(), st.integers(), _TEXT, st.just({})), max_size=5).map(encode_cursor),
+)
+_PARAMS = {
+    "/api/articles": [
+        "q",
+        "entity",
+        "speaker",
+        "topic",
+        "region",
+        "country",
+        "source",
+        "language",
+        "since",
+        "until",
+        "copies",
+        "story",
+        "sort",
+        "size",
+        "cursor",
+        "facets",
+        "by_story",
+    ],
+    "/api/alerts": ["rule", "severity", "acknowledged", "article", "size", "cursor"],
+    "/api/trends": ["entity", "topic", "region", "interval", "since", "until"],
+    "/api/trends/movers": ["facet", "window", "baseline", "now"],
+}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_api_fuzz_no_500_every_error_json_every_answer_within_2s(desk: Desk, data: st.DataObject) -> None:
+    path = data.draw(st.sampled_from(sorted(_PARAMS)))
+    names = data.draw(st.lists(st.sampled_from(_PARAMS[path]), max_size=5))
+    params = [(name, data.draw(_VALUE)) for name in names]
+    started = time.monotonic()
+    response = httpx2.get(desk.server.url + path, params=params, timeout=10)
+    elapsed = time.monotonic() - started
+    assert response.status_code < 500, (path, params, response.text[:300])
+    assert response.headers["content-type"].startswith("application/json"), (path, params)
+    if response.status_code >= 400:
+        assert response.json()["error"], (path, params)
+    assert elapsed < 2, (path, params, elapsed)

@@ -1,0 +1,120 @@
+"""Exactly-once alerts on the alerts topic: a bundle's alerts and the offsets of the
+records it read, committed in one Kafka transaction.
+
+The alerts sink sends through :meth:`BundleTransaction.send` (the first send of a bundle
+opens a transaction); the Kafka source notes each partition's next offset as it reads
+(:meth:`note_offsets`), and its bundle finalizer, which the runner calls only after the
+whole bundle succeeded, calls :meth:`commit`: if the bundle sent alerts, the offsets go
+into the transaction and the transaction commits, alerts and offsets together; else the
+source commits its offsets itself, as without transactions.
+
+A crash before the commit leaves the transaction open; the restarted process opens the
+producer with the same transactional id, which aborts it, and reads the records again:
+consumers reading with ``isolation_level=read_committed`` see each alert once.
+
+This needs the source, the sink and the finalizer of one bundle in one process, one bundle
+at a time: Beam's local runner. On Flink (finalizers run when a checkpoint completes,
+while later bundles already run; a Reshuffle may put the sink on another worker) the
+alerts topic stays at-least-once, keyed by alert id (``pipeline.exactly_once_alerts``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, ClassVar
+
+from kafka import KafkaProducer, TopicPartition
+from kafka.structs import OffsetAndMetadata
+
+from newsmon.connectors.kafka import make_producer
+from newsmon.settings import KafkaSettings
+
+_LOG = logging.getLogger(__name__)
+# The broker's default transaction.max.timeout.ms: a bundle held up by an engine outage
+# (retries with backoff) must not see its transaction expire.
+_TRANSACTION_TIMEOUT_MS = 15 * 60 * 1000
+
+
+class BundleTransaction:
+    """One transactional producer per process and transactional id, shared by the alerts
+    sink and the Kafka source of the same pipeline (see the module's docstring)."""
+
+    _open_ones: ClassVar[dict[str, BundleTransaction]] = {}
+    _registry_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, settings: KafkaSettings, transactional_id: str) -> None:
+        self._settings = settings
+        self._id = transactional_id
+        self._lock = threading.RLock()
+        self._producer: KafkaProducer | None = None
+        self._in_transaction = False
+        self._offsets: dict[TopicPartition, int] = {}
+
+    @classmethod
+    def of(cls, settings: KafkaSettings, transactional_id: str) -> BundleTransaction:
+        """The process's transaction for ``transactional_id``, made on first use."""
+        with cls._registry_lock:
+            found = cls._open_ones.get(transactional_id)
+            if found is None:
+                found = cls._open_ones[transactional_id] = cls(settings, transactional_id)
+            return found
+
+    def _started_producer(self) -> KafkaProducer:
+        if self._producer is None:
+            producer = make_producer(
+                self._settings,
+                transactional_id=self._id,
+                enable_idempotence=True,
+                max_in_flight_requests_per_connection=5,
+                transaction_timeout_ms=_TRANSACTION_TIMEOUT_MS,
+                max_request_size=self._settings.dead_letter_max_bytes,
+            )
+            # Fences an earlier process with this id and aborts what it left open.
+            producer.init_transactions()
+            self._producer = producer
+        return self._producer
+
+    def send(
+        self, topic: str, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]
+    ) -> Any:
+        """Send inside the bundle's transaction (opened by the first send); the future."""
+        with self._lock:
+            producer = self._started_producer()
+            if not self._in_transaction:
+                producer.begin_transaction()
+                self._in_transaction = True
+            return producer.send(topic, key=key, value=value, headers=headers)
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._producer is not None:
+                self._producer.flush()
+
+    def note_offsets(self, tp: TopicPartition, next_offset: int) -> None:
+        """The source read ``tp`` up to ``next_offset`` (exclusive) in the current bundle."""
+        with self._lock:
+            self._offsets[tp] = next_offset
+
+    def commit(self, group_id: str) -> bool:
+        """Commit the open transaction with the offsets noted; False when this bundle sent
+        nothing (no transaction: the caller commits its offsets the usual way)."""
+        with self._lock:
+            if not self._in_transaction or self._producer is None:
+                return False
+            offsets = {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in self._offsets.items()}
+            self._producer.send_offsets_to_transaction(offsets, group_id)
+            self._producer.commit_transaction()
+            self._in_transaction = False
+            _LOG.debug("transaction committed id=%s offsets=%s", self._id, offsets)
+            return True
+
+    def close(self) -> None:
+        with self._lock:
+            if self._producer is not None:
+                self._producer.close(timeout=10)
+                self._producer = None
+                self._in_transaction = False
+        with self._registry_lock:
+            if self._open_ones.get(self._id) is self:
+                del self._open_ones[self._id]
