@@ -76,7 +76,7 @@ def create_app(settings: Settings, engine: SearchEngine | None = None) -> FastAP
 
     @app.exception_handler(BadRequestError)
     async def bad_request(_: Request, exc: BadRequestError) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"error": "invalid request", "problems": [str(exc)]})
+        return JSONResponse(status_code=422, content={"error": str(exc)})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -106,7 +106,8 @@ def create_app(settings: Settings, engine: SearchEngine | None = None) -> FastAP
     app.include_router(rules.router)
     app.include_router(ingest.router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="dashboard")
-    # Outermost first: the body limit acts before FastAPI reads a body (and so before auth).
-    app.add_middleware(SecurityHeaders)
+    # The last added is the outermost: the headers reach every answer, the body limit's
+    # included, and the limit acts before FastAPI reads a body (and so before auth).
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     return app

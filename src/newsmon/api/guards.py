@@ -33,10 +33,6 @@ _HEADERS = [
 ]
 
 
-class _TooLargeError(Exception):
-    pass
-
-
 async def _send_json(send: Send, status: int, content: dict[str, Any]) -> None:
     body = json.dumps(content).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
@@ -66,27 +62,28 @@ class BodyLimit:
                 await _send_json(send, 413, too_large)
                 return
         received = 0
-        started = False
+        over = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            # Past the limit the app gets an empty last chunk, and its answer is replaced.
+            nonlocal received, over
+            if over:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self._max_bytes:
-                    raise _TooLargeError
+                    over = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
             return message
 
-        async def tracked_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self._app(scope, limited_receive, tracked_send)
-        except _TooLargeError:
-            if not started:
+        async def replacing_send(message: Message) -> None:
+            if not over:
+                await send(message)
+            elif message["type"] == "http.response.start":
                 await _send_json(send, 413, too_large)
+
+        await self._app(scope, limited_receive, replacing_send)
 
 
 class SecurityHeaders:
