@@ -144,29 +144,50 @@ class _ProduceFn(beam.DoFn, Generic[T]):
         if not self._futures:
             return
         self._flush()
-        replacements = []
+        refused = []
         for element, future in self._futures:
             try:
                 future.get(timeout=30)
             except RECORD_ERRORS as e:
-                letter = self._refused(element, f"{type(e).__name__}: {e}")
-                _LOG.warning("kafka refused a message topic=%s (%s): writing it reduced", self._topic, e)
-                key, value, headers = letter.key, letter.payload, letter.headers()
-                replacements.append(self._send(self._dead_letter_topic, key, value, headers))
+                refused.append((element, e))
             except Exception as e:
                 raise NewsmonError(f"could not write to Kafka topic {self._topic}: {e}") from e
-        if replacements:
-            self._flush()
-            for future in replacements:
-                try:
-                    future.get(timeout=30)
-                except Exception as e:
-                    raise NewsmonError(
-                        f"could not write a reduced dead letter to {self._dead_letter_topic}: {e}"
-                    ) from e
-            self._reduced.inc(len(replacements))
-        self._written.inc(len(self._futures) - len(replacements))
+        reduced = sum(self._rescue(element, error) for element, error in refused)
+        self._reduced.inc(reduced)
+        self._written.inc(len(self._futures) - reduced)
         self._futures = []
+
+    def _rescue(self, element: T, error: Exception) -> bool:
+        """Write a refused element again, alone (the broker refuses whole batches), else its
+        reduced dead letter; True if reduced. An idempotent producer refuses everything after
+        a refusal, so each attempt takes a new one."""
+        if self._transaction is not None:
+            # Alerts are a few KB: a refusal inside the transaction is a broker problem.
+            raise NewsmonError(f"Kafka refused an alert in the transaction: {error}") from error
+        key, value, headers = self._to_message(element)
+        try:
+            self._send_alone(self._topic, key, value, headers)
+            return False
+        except RECORD_ERRORS as e:
+            letter = self._refused(element, f"{type(e).__name__}: {e}")
+        _LOG.warning("kafka refused a message topic=%s (%s): writing it reduced", self._topic, error)
+        try:
+            self._send_alone(self._dead_letter_topic, letter.key, letter.payload, letter.headers())
+        except Exception as e:
+            raise NewsmonError(
+                f"could not write a reduced dead letter to {self._dead_letter_topic}: {e}"
+            ) from e
+        return True
+
+    def _send_alone(
+        self, topic: str, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]
+    ) -> None:
+        if self._producer is not None:
+            self._producer.close(timeout=10)
+        self._producer = make_producer(self._settings, max_request_size=self._settings.dead_letter_max_bytes)
+        future = self._send(topic, key, value, headers)
+        self._flush()
+        future.get(timeout=30)
 
     def _flush(self) -> None:
         if self._transaction is not None:
