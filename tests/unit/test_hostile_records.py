@@ -49,7 +49,7 @@ def _record(value: bytes | None) -> KafkaRecord:
         "Fri, 31 Dec 9999 23:00:00 -0500",
         "0001-01-01T00:00:00+05:00",
         "1899-12-31T23:59:59Z",
-        (NOW + timedelta(days=2, minutes=1)).isoformat(),
+        (NOW + timedelta(days=2, hours=6)).isoformat(),
     ],
 )
 def test_a_publication_time_outside_the_window_is_refused_with_the_reason(published_at: str) -> None:
