@@ -167,6 +167,13 @@ class IngestReport:
 
 def consumer_lag(settings: KafkaSettings, topic: str | None = None, group: str | None = None) -> int:
     """Messages in ``topic`` not yet committed by ``group`` (all of them if it never committed)."""
+    return sum(partition_lags(settings, topic, group).values())
+
+
+def partition_lags(
+    settings: KafkaSettings, topic: str | None = None, group: str | None = None
+) -> dict[int, int]:
+    """Per partition of ``topic``: messages not yet committed by ``group``."""
     from kafka import KafkaConsumer, TopicPartition
 
     topic = topic or settings.articles_topic
@@ -177,16 +184,16 @@ def consumer_lag(settings: KafkaSettings, topic: str | None = None, group: str |
     )
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in partitions]
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         if not tps:
-            return 0
+            return {}
         end = consumer.end_offsets(tps)
         beginning = consumer.beginning_offsets(tps)
-        lag = 0
+        lags = {}
         for tp in tps:
             committed = consumer.committed(tp)
-            lag += end[tp] - (committed if committed is not None else beginning[tp])
-        return lag
+            lags[tp.partition] = end[tp] - (committed if committed is not None else beginning[tp])
+        return lags
     finally:
         consumer.close()
 

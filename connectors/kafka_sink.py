@@ -31,6 +31,7 @@ from kafka.errors import (
 from newsmon.alerts.matcher import Alert
 from newsmon.connectors.kafka import make_producer
 from newsmon.connectors.kafka_transactions import BundleTransaction
+from newsmon.connectors.metrics import count_dead_letter
 from newsmon.exceptions import NewsmonError
 from newsmon.messages import DeadLetter
 from newsmon.settings import KafkaSettings
@@ -54,6 +55,7 @@ RECORD_ERRORS = (
 
 def dead_letter_message(letter: DeadLetter) -> KafkaMessage:
     """The original bytes as the value; stage, reason and source coordinates as headers."""
+    count_dead_letter(letter.stage, letter.reason)
     _LOG.warning(
         "dead letter stage=%s reason=%s source=%s/%s/%s",
         letter.stage,
@@ -84,6 +86,7 @@ def reduced_dead_letter(letter: DeadLetter, why: str) -> DeadLetter:
 
 def refused_alert(alert: Alert, why: str) -> DeadLetter:
     """An alert the alerts topic refused, as a reduced dead letter of stage ``alerts``."""
+    count_dead_letter("alerts", why)
     return DeadLetter.of_model("alerts", f"alerts topic refused the alert: {why}", alert, alert.id).reduced(
         why
     )

@@ -30,7 +30,9 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
+from newsmon.connectors.kafka_group_source import GroupMember, ReadAsGroupMemberFn
 from newsmon.connectors.kafka_transactions import BundleTransaction
+from newsmon.connectors.metrics import BUNDLE_SECONDS, CONSUMER_LAG, RECORDS_READ
 from newsmon.messages import KafkaRecord
 from newsmon.settings import KafkaSettings
 
@@ -69,6 +71,10 @@ class KafkaReadOptions:
     # Commit offsets in the alerts sink's transaction when a bundle sent alerts (exactly-once
     # alerts, local runner only: see newsmon.connectors.kafka_transactions).
     transactional_id: str | None = None
+    # "static": partitions map to readers (and to shares of processes); "group": the
+    # process is a member of the consumer group and Kafka assigns (and reassigns) them.
+    assignment: str = "static"
+    session_timeout_ms: int = 10_000
 
 
 def _consumer(settings: KafkaSettings, options: KafkaReadOptions) -> KafkaConsumer:
@@ -217,11 +223,13 @@ class _ReadPartitionFn(beam.DoFn):
         )
         now = time.monotonic()
         last_offset = None
+        read = RECORDS_READ.labels(tp.topic, str(tp.partition))
         for message in batch.get(tp, []):
             if not tracker.try_claim(message.offset):
                 return
             last_offset = message.offset
             self._records_read.inc()
+            read.inc()
             yield KafkaRecord(
                 topic=message.topic,
                 partition=message.partition,
@@ -230,6 +238,9 @@ class _ReadPartitionFn(beam.DoFn):
                 value=message.value,
                 timestamp_ms=message.timestamp,
             )
+        highwater = consumer.highwater(tp)
+        if highwater is not None:
+            CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - consumer.position(tp)))
         if last_offset is not None:
             self._busy.add(tp)
             self._last_record_at[tp] = now
@@ -237,7 +248,7 @@ class _ReadPartitionFn(beam.DoFn):
                 self._transaction.note_offsets(tp, last_offset + 1)
             if self._options.commit_offsets:
                 self._awaiting_commit[tp] = last_offset + 1
-                bundle_finalizer.register(self._commit_callback(consumer, tp, last_offset + 1))
+                bundle_finalizer.register(self._commit_callback(consumer, tp, last_offset + 1, now))
         else:
             self._busy.discard(tp)
             self._last_record_at.setdefault(tp, now)
@@ -277,8 +288,11 @@ class _ReadPartitionFn(beam.DoFn):
         _LOG.info("partition %s idle for %.1fs: done", tp, idle_for)
         return True
 
-    def _commit_callback(self, consumer: KafkaConsumer, tp: TopicPartition, next_offset: int) -> Any:
+    def _commit_callback(
+        self, consumer: KafkaConsumer, tp: TopicPartition, next_offset: int, read_at: float
+    ) -> Any:
         def commit() -> None:
+            BUNDLE_SECONDS.observe(time.monotonic() - read_at)
             # With alerts sent in this bundle, the offsets commit in their transaction. A
             # failure there must end the run: swallowed, a later commit would cover offsets
             # whose alerts were aborted.
@@ -318,12 +332,21 @@ class ReadFromKafkaTopic(beam.PTransform[PBegin, PCollection[KafkaRecord]]):
         self._options = options
 
     def expand(self, pbegin: PBegin) -> PCollection[KafkaRecord]:
-        records: PCollection[KafkaRecord] = (
-            pbegin
-            | "Impulse" >> beam.Impulse()
-            | "DiscoverPartitions" >> beam.ParDo(_DiscoverPartitionsFn(self._settings, self._options))
-            | "ReadPartitions" >> beam.ParDo(_ReadPartitionFn(self._settings, self._options))
-        )
+        records: PCollection[KafkaRecord]
+        if self._options.assignment == "group":
+            records = (
+                pbegin
+                | "Impulse" >> beam.Impulse()
+                | "Member" >> beam.Map(lambda _, topic: GroupMember(topic), self._options.topic)
+                | "ReadAsGroupMember" >> beam.ParDo(ReadAsGroupMemberFn(self._settings, self._options))
+            )
+        else:
+            records = (
+                pbegin
+                | "Impulse" >> beam.Impulse()
+                | "DiscoverPartitions" >> beam.ParDo(_DiscoverPartitionsFn(self._settings, self._options))
+                | "ReadPartitions" >> beam.ParDo(_ReadPartitionFn(self._settings, self._options))
+            )
         if self._options.redistribute:
             # Safe for the offset commits: Flink finalizes the reading bundle only when a
             # checkpoint completes, after every stage has processed what came before it.

@@ -31,9 +31,11 @@ from newsmon.connectors.kafka import make_producer
 from newsmon.settings import KafkaSettings
 
 _LOG = logging.getLogger(__name__)
-# The broker's default transaction.max.timeout.ms: a bundle held up by an engine outage
-# (retries with backoff) must not see its transaction expire.
-_TRANSACTION_TIMEOUT_MS = 15 * 60 * 1000
+# Longer than a bundle takes, short enough that a member that died with a transaction open
+# (consumer-group mode: its id is not reused) holds up read_committed readers of the alerts
+# topic for a minute at most. A bundle past it (an engine outage) has its transaction
+# aborted by the broker: the commit fails and the records are read again.
+_TRANSACTION_TIMEOUT_MS = 60 * 1000
 
 
 class BundleTransaction:
@@ -96,18 +98,35 @@ class BundleTransaction:
         with self._lock:
             self._offsets[tp] = next_offset
 
-    def commit(self, group_id: str) -> bool:
-        """Commit the open transaction with the offsets noted; False when this bundle sent
-        nothing (no transaction: the caller commits its offsets the usual way)."""
+    def commit(self, group: Any) -> bool:
+        """Commit the open transaction with the offsets noted, for ``group`` (its id, or a
+        member's ``group_metadata()``, which lets the broker fence a member the group moved
+        on from); False when this bundle sent nothing (no transaction: the caller commits
+        its offsets the usual way)."""
         with self._lock:
             if not self._in_transaction or self._producer is None:
                 return False
             offsets = {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in self._offsets.items()}
-            self._producer.send_offsets_to_transaction(offsets, group_id)
+            self._producer.send_offsets_to_transaction(offsets, group)
             self._producer.commit_transaction()
             self._in_transaction = False
             _LOG.debug("transaction committed id=%s offsets=%s", self._id, offsets)
             return True
+
+    def abort(self) -> None:
+        """Give up the open transaction (its alerts never reach committed readers); a
+        producer that cannot abort is dropped, and the next send starts a new one."""
+        with self._lock:
+            self._offsets.clear()
+            if self._producer is None or not self._in_transaction:
+                return
+            self._in_transaction = False
+            try:
+                self._producer.abort_transaction()
+            except Exception as e:
+                _LOG.warning("transaction not aborted (%s): a new producer takes over", e)
+                self._producer.close(timeout=10)
+                self._producer = None
 
     def close(self) -> None:
         with self._lock:

@@ -16,6 +16,7 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
 from newsmon.connectors.failures import dependency_down, isolated
+from newsmon.connectors.metrics import DOCUMENTS_INDEXED, ENGINE_RETRIES, STAGE_SECONDS
 from newsmon.connectors.search import BulkReport, IndexAction, SearchEngine, connect_search_engine
 from newsmon.messages import DeadLetter
 from newsmon.settings import SearchSettings
@@ -97,6 +98,9 @@ class _WriteToSearchIndexFn(beam.DoFn):
         self._latency.update(elapsed_ms)
         self._indexed.inc(len(report.indexed))
         self._retries.inc(report.retries)
+        DOCUMENTS_INDEXED.labels(self._index).inc(len(report.indexed))
+        ENGINE_RETRIES.labels(self._index).inc(report.retries)
+        STAGE_SECONDS.labels(f"{STAGE}:{self._index}").observe(elapsed_ms / 1000)
         _LOG.info(
             "bulk_flush index=%s docs=%d indexed=%d rejected=%d retries=%d ms=%d",
             self._index,

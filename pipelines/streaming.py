@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -58,6 +60,8 @@ def build_pipeline(pipeline: beam.Pipeline, settings: Settings, idle_timeout_s: 
         redistribute=settings.pipeline.runner == "flink" and settings.pipeline.flink.parallelism > 1,
         share=settings.pipeline.share_of_partitions,
         transactional_id=alerts_transactional_id(settings),
+        assignment=settings.pipeline.assignment,
+        session_timeout_ms=settings.pipeline.session_timeout_ms,
     )
     records = pipeline | "ReadArticles" >> ReadFromKafkaTopic(settings.kafka, read_options)
     parsed = records | "ParseArticles" >> ParseArticles(article_limits(settings.input))
@@ -102,6 +106,10 @@ def alerts_transactional_id(settings: Settings) -> str | None:
     pipeline = settings.pipeline
     if not (pipeline.exactly_once_alerts and pipeline.runner == "python" and settings.alerts.enabled):
         return None
+    if pipeline.assignment == "group":
+        # Members come and go: each process its own id (a dead one's open transaction
+        # expires after the transaction timeout instead of being aborted by its restart).
+        return f"newsmon-alerts-{settings.kafka.consumer_group}-{socket.gethostname()}-{os.getpid()}"
     part, count = pipeline.share_of_partitions
     return f"newsmon-alerts-{settings.kafka.consumer_group}-{part}of{count}"
 

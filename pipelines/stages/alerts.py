@@ -22,6 +22,7 @@ from newsmon.alerts.rules import Rule, RuleError, load_rules
 from newsmon.alerts.state import AlertState, MemoryAlertState, SearchAlertState
 from newsmon.alerts.store import RuleStore, rules_fingerprint
 from newsmon.connectors.failures import isolated
+from newsmon.connectors.metrics import ALERTS_FIRED
 from newsmon.messages import DeadLetter
 from newsmon.nlp.knowledge import KnowledgeBase
 from newsmon.nlp.models import EnrichedArticle
@@ -97,6 +98,8 @@ class _MatchRulesFn(SearchEngineDoFn):
             yield TaggedOutput(DEAD_LETTERS, alerts)
             return
         self._matched.inc(len(alerts))
+        for alert in alerts:
+            ALERTS_FIRED.labels(alert.rule_id).inc()
         yield from alerts
 
 

@@ -18,6 +18,7 @@ from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 
 from newsmon.article import Article
 from newsmon.connectors.failures import best_effort, isolated
+from newsmon.connectors.metrics import ARTICLES, COPIES, STAGE_SECONDS
 from newsmon.dedup.check import check_duplicate
 from newsmon.dedup.fingerprint import Fingerprint, fingerprint
 from newsmon.dedup.store import FingerprintStore, MemoryFingerprintStore, SearchFingerprintStore
@@ -47,6 +48,12 @@ class _MarkDuplicatesFn(SearchEngineDoFn):
         self._store.flush()
 
     def process(self, batch: list[Article]) -> Iterator[Article | TaggedOutput[str, DeadLetter]]:
+        # Outputs gathered before they go on: downstream stages run as they are yielded.
+        with STAGE_SECONDS.labels(STAGE).time():
+            outputs = list(self._outputs(batch))
+        yield from outputs
+
+    def _outputs(self, batch: list[Article]) -> Iterator[Article | TaggedOutput[str, DeadLetter]]:
         fingerprinted: list[tuple[Article, Fingerprint]] = []
         for article in batch:
             fp = isolated(
@@ -65,9 +72,11 @@ class _MarkDuplicatesFn(SearchEngineDoFn):
 
     def _mark(self, article: Article, fp: Fingerprint) -> Article:
         duplicate = check_duplicate(fp, self._store, self._window, self._dedup.threshold)
+        ARTICLES.labels(STAGE).inc()
         if duplicate is None:
             return article
         (self._exact if duplicate.kind == "exact" else self._near).inc()
+        COPIES.labels(duplicate.kind).inc()
         return article.model_copy(update={"duplicate": duplicate})
 
 

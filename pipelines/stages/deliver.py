@@ -35,6 +35,7 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
 from newsmon.alerts.matcher import Alert
+from newsmon.connectors.metrics import DELIVERIES
 from newsmon.connectors.notify import DeliveryResult, deliver
 from newsmon.connectors.search import WriteBuffer
 from newsmon.messages import DeadLetter
@@ -184,6 +185,7 @@ class _DeliverFn(SearchEngineDoFn):
         while self._pending and (wait or self._pending[0][1].done()):
             alert, future = self._pending.popleft()
             result = future.result()
+            DELIVERIES.labels(result.channel, "delivered" if result.ok else "failed").inc()
             if result.ok:
                 self._delivered.inc()
                 self._record(alert, result.channel)

@@ -9,6 +9,7 @@ from apache_beam.metrics.metric import Metrics
 from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 
 from newsmon.article import DEFAULT_LIMITS, Article, ArticleLimits, parse_article
+from newsmon.connectors.metrics import ARTICLES
 from newsmon.exceptions import InvalidArticleError
 from newsmon.messages import DeadLetter, KafkaRecord
 
@@ -39,6 +40,7 @@ class _ParseFn(beam.DoFn):
             yield TaggedOutput(DEAD_LETTERS, result)
         else:
             self._parsed.inc()
+            ARTICLES.labels(STAGE).inc()
             yield result
 
 

@@ -16,6 +16,7 @@ from apache_beam.metrics.metric import Metrics
 from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 
 from newsmon.connectors.failures import best_effort, isolated
+from newsmon.connectors.metrics import STAGE_SECONDS
 from newsmon.dedup.stories import (
     MemoryStoryStore,
     SearchStoryStore,
@@ -50,6 +51,14 @@ class _AssignStoriesFn(SearchEngineDoFn):
         self._store.flush()
 
     def process(
+        self, batch: list[EnrichedArticle]
+    ) -> Iterator[EnrichedArticle | TaggedOutput[str, DeadLetter]]:
+        # Outputs gathered before they go on: downstream stages run as they are yielded.
+        with STAGE_SECONDS.labels(STAGE).time():
+            outputs = list(self._outputs(batch))
+        yield from outputs
+
+    def _outputs(
         self, batch: list[EnrichedArticle]
     ) -> Iterator[EnrichedArticle | TaggedOutput[str, DeadLetter]]:
         looked_up: list[tuple[EnrichedArticle, tuple[StoryFeatures, str | None]]] = []

@@ -69,11 +69,38 @@ def services_status() -> None:
     """Show whether Kafka, the search engine and the background pipeline run."""
     from newsmon.services.manager import ServicesManager
 
-    statuses = ServicesManager(_settings()).status()
+    settings = _settings()
+    statuses = ServicesManager(settings).status()
     for status in statuses:
         typer.echo(f"{status.name:9} {'up' if status.running else 'down':5} {status.detail}")
     if not all(s.running for s in statuses if s.name in ("kafka", "search")):
         raise typer.Exit(1)
+    typer.echo(_flow(settings))
+
+
+def _flow(settings: Settings) -> str:
+    """Consumer lag per partition and what was indexed in the last 5 minutes."""
+    from datetime import UTC, datetime, timedelta
+
+    from newsmon.connectors.kafka import partition_lags
+    from newsmon.connectors.search import connect_search_engine
+
+    lags = partition_lags(settings.kafka)
+    since = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+    recent = {"range": {"indexed_at": {"gte": since}}}
+    engine = connect_search_engine(settings.search)
+    try:
+        indexed = engine.count(settings.search.articles_index, recent)
+    except Exception:  # no index yet: nothing indexed
+        indexed = 0
+    finally:
+        engine.close()
+    per_partition = " ".join(f"p{p}={lag}" for p, lag in lags.items()) or "no partitions"
+    return (
+        f"lag      {sum(lags.values())} ({per_partition}) topic={settings.kafka.articles_topic} "
+        f"group={settings.kafka.consumer_group}\n"
+        f"indexed  {indexed} in the last 5 min ({indexed / 300:.2f}/s) into {settings.search.articles_index}"
+    )
 
 
 @app.command()
@@ -197,6 +224,9 @@ def run(
             help="K/N: read the K-th of N shares of the partitions (run N processes). Default: pipeline.share"
         ),
     ] = None,
+    group: Annotated[
+        bool, typer.Option(help="Join the consumer group: Kafka assigns the partitions (pipeline.assignment)")
+    ] = False,
     label: Annotated[str | None, typer.Option(hidden=True, help="Marker for the services manager")] = None,
     verbose: bool = False,
 ) -> None:
@@ -213,6 +243,15 @@ def run(
         except ValidationError as e:
             raise typer.BadParameter(e.errors()[0]["msg"], param_hint="--share") from e
         settings = settings.model_copy(update={"pipeline": pipeline})
+    if group:
+        settings = settings.model_copy(
+            update={"pipeline": settings.pipeline.model_copy(update={"assignment": "group"})}
+        )
+    if settings.metrics.port:
+        from newsmon.connectors.metrics import serve_metrics
+
+        part, _ = settings.pipeline.share_of_partitions
+        serve_metrics(settings.metrics.port + part - 1, settings.metrics.host)
     summary = run_pipeline(settings, idle_timeout_s=idle_timeout)
     typer.echo(f"pipeline finished: {summary}")
 

@@ -215,6 +215,17 @@ class PipelineSettings(BaseModel):
         ),
     )
 
+    assignment: Literal["static", "group"] = Field(
+        default="static",
+        description=(
+            "'static': this process reads its share of the partitions (`share`); 'group': it "
+            "joins the consumer group and Kafka assigns the partitions, moving a dead "
+            "process's to the others within session_timeout_ms and a rebalance."
+        ),
+    )
+    session_timeout_ms: PositiveInt = Field(
+        default=10_000, description="group: how long a silent member keeps its partitions."
+    )
     exactly_once_alerts: bool = Field(
         default=True,
         description=(
@@ -341,6 +352,17 @@ class ApiSettings(BaseModel):
         return None if value is None or str(value).strip() == "" else value
 
 
+class MetricsSettings(BaseModel):
+    """The Prometheus endpoint of each pipeline process (``newsmon serve`` has its own at
+    ``/metrics`` on the API's port)."""
+
+    port: NonNegativeInt = Field(
+        default=9108,
+        description="`newsmon run` serves /metrics here; the K-th of N shares on port + K - 1; 0: off.",
+    )
+    host: str = "127.0.0.1"
+
+
 class LocalServicesSettings(BaseModel):
     """Where and how ``newsmon services`` runs the local Kafka and OpenSearch."""
 
@@ -384,6 +406,7 @@ class Settings(BaseSettings):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     services: LocalServicesSettings = Field(default_factory=LocalServicesSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     dedup: DedupSettings = Field(default_factory=DedupSettings)
     feeds: FeedSettings = Field(default_factory=FeedSettings)
     sample_file: Path = Field(

@@ -370,3 +370,12 @@ def test_api_fuzz_no_500_every_error_json_every_answer_within_2s(desk: Desk, dat
     if response.status_code >= 400:
         assert response.json()["error"], (path, params)
     assert elapsed < 2, (path, params, elapsed)
+
+
+def test_the_desk_serves_its_metrics(desk: Desk) -> None:
+    desk.get("/api/articles", q="Putin")
+    desk.get("/api/articles/nothing-here")
+    response = desk.get("/metrics")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    assert 'newsmon_api_requests_total{method="GET",route="/api/articles",status="200"}' in response.text
+    assert 'route="/api/articles/{article_id}",status="404"' in response.text

@@ -1,5 +1,6 @@
 """The Docker setup cannot run here (no Docker engine); check its structure instead."""
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +103,28 @@ def test_the_desk_runs_in_compose_and_an_empty_token_means_no_writes() -> None:
     assert desk["command"][:2] == ["newsmon", "serve"] and "8080:8080" in desk["ports"]
     assert ApiSettings(token=SecretStr("")).token is None
     assert ApiSettings(token="").token is None  # type: ignore[arg-type]
+
+
+def test_prometheus_scrapes_the_pipeline_and_the_desk_and_grafana_shows_them() -> None:
+    import json
+
+    from prometheus_client import REGISTRY
+
+    import newsmon.api.observe
+    import newsmon.connectors.metrics  # noqa: F401  (registers the metrics)
+
+    services = _load("docker-compose.yml")["services"]
+    assert {"prometheus", "grafana"} <= services.keys()
+    assert services["pipeline"]["environment"]["NEWSMON_METRICS__HOST"] == "0.0.0.0"
+    scrape = yaml.safe_load((REPO / "docker/prometheus/prometheus.yml").read_text())
+    targets = {t for job in scrape["scrape_configs"] for c in job["static_configs"] for t in c["targets"]}
+    assert targets == {"pipeline:9108", "desk:8080"}
+    from scripts.grafana_dashboard import OUT, render
+
+    assert OUT.read_text() == render(), "run: .venv/bin/python scripts/grafana_dashboard.py"
+    suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_count", "_sum"], "gauge": [""]}
+    known = {m.name + end for m in REGISTRY.collect() for end in suffixes.get(m.type, [])}
+    for panel in json.loads(OUT.read_text())["panels"]:
+        for target in panel["targets"]:
+            names = set(re.findall(r"newsmon_[a-z_]+", target["expr"]))
+            assert names and names <= known, (panel["title"], names - known)

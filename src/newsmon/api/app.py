@@ -14,13 +14,15 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from newsmon.alerts.store import RuleConflictError, RuleNotFoundError, RuleStore
 from newsmon.api import alerts, articles, ingest, live, rules
-from newsmon.api.guards import BodyLimit, SecurityHeaders
+from newsmon.api.guards import BodyLimit, JsonErrors, SecurityHeaders
+from newsmon.api.observe import RequestMetrics
 from newsmon.api.queries import BadRequestError
 from newsmon.connectors.search import SearchEngine, connect_search_engine
 from newsmon.settings import Settings
@@ -78,21 +80,22 @@ def create_app(settings: Settings, engine: SearchEngine | None = None) -> FastAP
     async def bad_request(_: Request, exc: BadRequestError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"error": str(exc)})
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    def unexpected(path: str, exc: Exception) -> tuple[int, dict[str, Any]]:
         # Engine errors, and anything else: JSON with the problem named, never a trace.
         status = getattr(exc, "status_code", None)
         if engine.is_transient(exc):
-            _LOG.warning("search engine unavailable path=%s error=%s", request.url.path, exc)
-            return JSONResponse(status_code=503, content={"error": "the search engine is unavailable: retry"})
+            _LOG.warning("search engine unavailable path=%s error=%s", path, exc)
+            return 503, {"error": "the search engine is unavailable: retry"}
         if isinstance(status, int) and 400 <= status < 500:
             problem = str(getattr(exc, "error", "") or exc)[:300]
-            return JSONResponse(
-                status_code=422,
-                content={"error": "the search engine refused the query", "problems": [problem]},
-            )
-        _LOG.exception("request failed path=%s", request.url.path)
-        return JSONResponse(status_code=500, content={"error": f"internal error ({type(exc).__name__})"})
+            return 422, {"error": "the search engine refused the query", "problems": [problem]}
+        _LOG.exception("request failed path=%s", path)
+        return 500, {"error": f"internal error ({type(exc).__name__})"}
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        """This process's metrics, for Prometheus."""
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/api/health", tags=["service"])
     def health() -> dict[str, str]:
@@ -108,6 +111,8 @@ def create_app(settings: Settings, engine: SearchEngine | None = None) -> FastAP
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="dashboard")
     # The last added is the outermost: the headers reach every answer, the body limit's
     # included, and the limit acts before FastAPI reads a body (and so before auth).
+    app.add_middleware(JsonErrors, classify=unexpected)
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(RequestMetrics)
     app.add_middleware(SecurityHeaders)
     return app

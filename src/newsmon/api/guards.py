@@ -1,7 +1,7 @@
 """What every answer of the API goes through: a bound on request bodies, enforced before
-anything reads them, and the security headers of the desk.
+anything reads them, JSON for any error, and the security headers of the desk.
 
-Both are plain ASGI middleware: the body limit must act before FastAPI reads a body to
+They are plain ASGI middleware: the body limit must act before FastAPI reads a body to
 validate it (which happens before any dependency, the token check included), and the
 headers must reach static files and errors alike.
 """
@@ -84,6 +84,36 @@ class BodyLimit:
                 await _send_json(send, 413, too_large)
 
         await self._app(scope, limited_receive, replacing_send)
+
+
+class JsonErrors:
+    """Answers an exception that escaped the app with ``classify(path, exc)``'s status and JSON
+    (inside the other middleware, so the answer is counted and carries the headers)."""
+
+    def __init__(
+        self, app: ASGIApp, classify: Callable[[str, Exception], tuple[int, dict[str, Any]]]
+    ) -> None:
+        self._app = app
+        self._classify = classify
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self._app(scope, receive, tracked)
+        except Exception as e:
+            if started:
+                raise
+            status, content = self._classify(str(scope.get("path", "")), e)
+            await _send_json(send, status, content)
 
 
 class SecurityHeaders:

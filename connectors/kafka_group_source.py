@@ -1,0 +1,177 @@
+"""Reading Kafka as a member of the consumer group: Kafka assigns the partitions, and moves
+those of a member that dies (its session times out) to the others.
+
+One splittable element per process: a member polling whatever partitions the group gives
+it, each call one poll, then a checkpoint so the bundle (and its commit) can finish. As
+with the per-partition reader, a bundle's offsets are committed in its finalizer, after
+everything downstream succeeded (in the alerts transaction when the bundle sent alerts).
+A commit refused because the group moved the partitions on (the member was too slow, or
+fenced) is not an error: the partitions' new owner reads the uncommitted records again,
+and the transaction of their alerts is aborted, so nothing is lost or doubled; this
+member seeks back to what was committed for any partition it still holds.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
+from apache_beam.transforms.core import RestrictionProvider
+from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
+
+from newsmon.connectors.kafka_transactions import BundleTransaction
+from newsmon.connectors.metrics import BUNDLE_SECONDS, CONSUMER_LAG, RECORDS_READ
+from newsmon.messages import KafkaRecord
+from newsmon.settings import KafkaSettings
+
+_LOG = logging.getLogger(__name__)
+_END = sys.maxsize
+
+
+@dataclass(frozen=True)
+class GroupMember:
+    """The one element of a group read: which topic this process follows."""
+
+    topic: str
+
+
+class _Polls(RestrictionProvider):
+    """Poll numbers ``[start, +inf)``: each call claims one; never split."""
+
+    def initial_restriction(self, element: GroupMember) -> OffsetRange:
+        return OffsetRange(0, _END)
+
+    def create_tracker(self, restriction: OffsetRange) -> OffsetRestrictionTracker:
+        return OffsetRestrictionTracker(restriction)
+
+    def restriction_size(self, element: GroupMember, restriction: OffsetRange) -> int:
+        return 1
+
+    def split(self, element: GroupMember, restriction: OffsetRange) -> Iterator[OffsetRange]:
+        yield restriction
+
+
+_POLLS = beam.DoFn.RestrictionParam(_Polls())
+
+
+class ReadAsGroupMemberFn(beam.DoFn):
+    """Polls the partitions the consumer group assigns this process (see the module)."""
+
+    def __init__(self, settings: KafkaSettings, options: Any) -> None:
+        self._settings = settings
+        self._options = options  # KafkaReadOptions
+
+    def setup(self) -> None:
+        self._consumer: KafkaConsumer | None = None
+        self._last_record_at = time.monotonic()
+        self._transaction: BundleTransaction | None = None
+        if self._options.transactional_id is not None:
+            self._transaction = BundleTransaction.of(self._settings, self._options.transactional_id)
+
+    def teardown(self) -> None:
+        if self._consumer is not None:
+            self._consumer.close()
+            self._consumer = None
+
+    def _member(self, topic: str) -> KafkaConsumer:
+        if self._consumer is None:
+            self._consumer = KafkaConsumer(
+                **self._settings.client_config(),
+                group_id=self._options.group_id,
+                enable_auto_commit=False,
+                auto_offset_reset=self._options.auto_offset_reset,
+                max_poll_records=self._options.max_poll_records,
+                max_partition_fetch_bytes=self._settings.max_message_bytes,
+                session_timeout_ms=self._options.session_timeout_ms,
+                heartbeat_interval_ms=max(1000, self._options.session_timeout_ms // 4),
+            )
+            self._consumer.subscribe([topic])
+            _LOG.info("joined consumer group %s on topic %s", self._options.group_id, topic)
+        return self._consumer
+
+    @beam.DoFn.unbounded_per_element()  # type: ignore[untyped-decorator]
+    def process(
+        self,
+        element: GroupMember,
+        bundle_finalizer: Any = beam.DoFn.BundleFinalizerParam,
+        tracker: Any = _POLLS,
+    ) -> Iterator[KafkaRecord]:
+        if not tracker.try_claim(tracker.current_restriction().start):
+            return
+        consumer = self._member(element.topic)
+        batch = consumer.poll(
+            timeout_ms=self._options.poll_timeout_ms, max_records=self._options.max_poll_records
+        )
+        now = time.monotonic()
+        first: dict[TopicPartition, int] = {}
+        following: dict[TopicPartition, int] = {}
+        for tp, messages in batch.items():
+            read = RECORDS_READ.labels(tp.topic, str(tp.partition))
+            for message in messages:
+                first.setdefault(tp, message.offset)
+                following[tp] = message.offset + 1
+                read.inc()
+                yield KafkaRecord(
+                    topic=message.topic,
+                    partition=message.partition,
+                    offset=message.offset,
+                    key=message.key,
+                    value=message.value,
+                    timestamp_ms=message.timestamp,
+                )
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is not None:
+                CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(
+                    max(0, highwater - consumer.position(tp))
+                )
+        if following:
+            self._last_record_at = now
+            if self._transaction is not None:
+                for tp, offset in following.items():
+                    self._transaction.note_offsets(tp, offset)
+            bundle_finalizer.register(self._commit_callback(consumer, first, following, now))
+        elif (
+            self._options.idle_timeout_s is not None
+            and now - self._last_record_at >= self._options.idle_timeout_s
+        ):
+            _LOG.info("group member idle for %.1fs: done", now - self._last_record_at)
+            tracker.try_claim(_END)
+            return
+        tracker.defer_remainder()
+
+    def _commit_callback(
+        self,
+        consumer: KafkaConsumer,
+        first: dict[TopicPartition, int],
+        following: dict[TopicPartition, int],
+        read_at: float,
+    ) -> Any:
+        def commit() -> None:
+            BUNDLE_SECONDS.observe(time.monotonic() - read_at)
+            try:
+                transaction = self._transaction
+                if transaction is None or not transaction.commit(consumer.group_metadata()):
+                    consumer.commit({tp: OffsetAndMetadata(n, "", -1) for tp, n in following.items()})
+                return
+            except KafkaError as e:
+                _LOG.warning(
+                    "commit refused (%s): the group moved partitions on; the rest is read again",
+                    e,
+                )
+            if self._transaction is not None:
+                self._transaction.abort()
+            held = consumer.assignment()
+            for tp, offset in first.items():
+                if tp in held:
+                    consumer.seek(tp, offset)
+
+        return commit

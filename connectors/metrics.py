@@ -1,0 +1,71 @@
+"""What the pipeline does, for Prometheus: the metrics of this process and the endpoint
+that serves them (``/metrics`` on ``metrics.port``).
+
+The stages count here beside their Beam counters: Beam's counters reach the runner only
+when a run ends (the local runner) or through the runner's own UI (Flink), while an
+operator scrapes a running process. The metrics live in this process: on the local
+runner that is the ``newsmon run`` process; on Flink, each SDK worker process of
+``newsmon workers``.
+
+Labels stay few: a stage, a dead letter's reason *class* (its text up to the first colon,
+numbers blanked), an index, a rule, a channel, a topic partition.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
+_LOG = logging.getLogger(__name__)
+_NUMBERS = re.compile(r"\d+")
+_STAGE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+
+RECORDS_READ = Counter("newsmon_records_read", "Kafka records read", ["topic", "partition"])
+CONSUMER_LAG = Gauge(
+    "newsmon_consumer_lag", "Records in the partition after the last one read", ["topic", "partition"]
+)
+ARTICLES = Counter("newsmon_articles", "Articles that passed a stage", ["stage"])
+DEAD_LETTERS = Counter("newsmon_dead_letters", "Records sent to the dead-letter topic", ["stage", "reason"])
+COPIES = Counter("newsmon_copies", "Articles found to repeat an earlier one", ["kind"])
+DOCUMENTS_INDEXED = Counter("newsmon_documents_indexed", "Documents the search engine took", ["index"])
+ENGINE_RETRIES = Counter("newsmon_search_retries", "Bulk requests or items sent again", ["index"])
+ALERTS_FIRED = Counter("newsmon_alerts_fired", "Alerts raised", ["rule"])
+DELIVERIES = Counter(
+    "newsmon_alert_deliveries", "Deliveries to webhook, Slack and email", ["channel", "outcome"]
+)
+STAGE_SECONDS = Histogram(
+    "newsmon_stage_seconds", "Time a stage spent on one batch", ["stage"], buckets=_STAGE_BUCKETS
+)
+ENRICH_SECONDS = Histogram(
+    "newsmon_enrich_seconds_per_article",
+    "NLP time per article (a batch's time over its articles)",
+    buckets=(0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5),
+)
+BUNDLE_SECONDS = Histogram(
+    "newsmon_bundle_seconds",
+    "From a bundle's read to its offset commit (everything downstream done)",
+    buckets=_STAGE_BUCKETS,
+)
+
+
+def reason_class(reason: str) -> str:
+    """The kind of a dead letter's reason, fit for a label: its text up to the first colon,
+    numbers blanked (``message of N bytes exceeds the N-byte limit``, ``not JSON``)."""
+    return _NUMBERS.sub("N", reason.split(":", 1)[0])[:60] or "unknown"
+
+
+def count_dead_letter(stage: str, reason: str) -> None:
+    DEAD_LETTERS.labels(stage, reason_class(reason)).inc()
+
+
+def serve_metrics(port: int, host: str = "127.0.0.1") -> None:
+    """Serve this process's metrics at ``http://host:port/metrics`` (a daemon thread). A
+    port already taken (another pipeline process on this host) costs the metrics, not the run."""
+    try:
+        start_http_server(port, addr=host)
+    except OSError as e:
+        _LOG.warning("metrics not served: %s:%d is taken (%s); set metrics.port per process", host, port, e)
+        return
+    _LOG.info("metrics at http://%s:%d/metrics", host, port)
