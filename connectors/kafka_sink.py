@@ -123,11 +123,11 @@ class _ProduceFn(beam.DoFn, Generic[T]):
             )
 
     def start_bundle(self) -> None:
-        self._futures: list[tuple[Any, Any]] = []
+        self._futures: list[tuple[T, KafkaMessage, Any]] = []
 
     def process(self, element: T) -> None:
-        key, value, headers = self._to_message(element)
-        self._futures.append((element, self._send(self._topic, key, value, headers)))
+        message = self._to_message(element)
+        self._futures.append((element, message, self._send(self._topic, *message)))
 
     def _send(
         self, topic: str, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]
@@ -148,28 +148,27 @@ class _ProduceFn(beam.DoFn, Generic[T]):
             return
         self._flush()
         refused = []
-        for element, future in self._futures:
+        for element, message, future in self._futures:
             try:
                 future.get(timeout=30)
             except RECORD_ERRORS as e:
-                refused.append((element, e))
+                refused.append((element, message, e))
             except Exception as e:
                 raise NewsmonError(f"could not write to Kafka topic {self._topic}: {e}") from e
-        reduced = sum(self._rescue(element, error) for element, error in refused)
+        reduced = sum(self._rescue(element, message, error) for element, message, error in refused)
         self._reduced.inc(reduced)
         self._written.inc(len(self._futures) - reduced)
         self._futures = []
 
-    def _rescue(self, element: T, error: Exception) -> bool:
+    def _rescue(self, element: T, message: KafkaMessage, error: Exception) -> bool:
         """Write a refused element again, alone (the broker refuses whole batches), else its
         reduced dead letter; True if reduced. An idempotent producer refuses everything after
         a refusal, so each attempt takes a new one."""
         if self._transaction is not None:
             # Alerts are a few KB: a refusal inside the transaction is a broker problem.
             raise NewsmonError(f"Kafka refused an alert in the transaction: {error}") from error
-        key, value, headers = self._to_message(element)
         try:
-            self._send_alone(self._topic, key, value, headers)
+            self._send_alone(self._topic, *message)
             return False
         except RECORD_ERRORS as e:
             letter = self._refused(element, f"{type(e).__name__}: {e}")

@@ -94,7 +94,9 @@ class BundleTransaction:
                 self._producer.flush()
 
     def note_offsets(self, tp: TopicPartition, next_offset: int) -> None:
-        """The source read ``tp`` up to ``next_offset`` (exclusive) in the current bundle."""
+        """The source read ``tp`` up to ``next_offset`` (exclusive) in the current bundle
+        (forgotten at the bundle's :meth:`commit`: the runner finalizes a bundle before it
+        runs the next, as Beam's local runner does)."""
         with self._lock:
             self._offsets[tp] = next_offset
 
@@ -104,9 +106,12 @@ class BundleTransaction:
         on from); False when this bundle sent nothing (no transaction: the caller commits
         its offsets the usual way)."""
         with self._lock:
+            # The offsets noted are this bundle's only: a partition read long ago may have
+            # moved to another member since, and committing its old offset would rewind it.
+            noted, self._offsets = self._offsets, {}
             if not self._in_transaction or self._producer is None:
                 return False
-            offsets = {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in self._offsets.items()}
+            offsets = {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in noted.items()}
             self._producer.send_offsets_to_transaction(offsets, group)
             self._producer.commit_transaction()
             self._in_transaction = False

@@ -66,14 +66,24 @@ def test_metrics_of_a_running_pipeline_match_what_happened(world: World, tmp_pat
         samples = _scrape(url)
         world.engine.refresh(world.settings.search.alerts_index)
         alerts = world.engine.count(world.settings.search.alerts_index)
-        status = subprocess.run(
-            [sys.executable, "-m", "newsmon", "services", "status"],
-            env=world.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        statuses: list[subprocess.CompletedProcess[str]] = []
+
+        def status_shows_the_run() -> bool:
+            # What was indexed shows once the engine refreshed (1 s): ask until it does.
+            statuses.append(
+                subprocess.run(
+                    [sys.executable, "-m", "newsmon", "services", "status"],
+                    env=world.env,
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                    check=False,
+                )
+            )
+            return "indexed  20 in the last 5 min" in statuses[-1].stdout
+
+        shown = wait_until(status_shows_the_run, timeout=60, interval=1)
+        status = statuses[-1]
 
     assert world.count() == 20
     assert _total(samples, "newsmon_articles_total", stage="parse") == 20
@@ -89,5 +99,5 @@ def test_metrics_of_a_running_pipeline_match_what_happened(world: World, tmp_pat
     assert partitions == {str(p) for p in range(world.settings.kafka.partitions)}
 
     assert status.returncode == 0, status.stdout + status.stderr
+    assert shown, status.stdout
     assert "lag      0 (p0=0 p1=0 p2=0)" in status.stdout, status.stdout
-    assert "indexed  20 in the last 5 min" in status.stdout, status.stdout
