@@ -14,52 +14,35 @@ member seeks back to what was committed for any partition it still holds.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import apache_beam as beam
-from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
-from apache_beam.transforms.core import RestrictionProvider
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
+from newsmon.connectors.kafka_restrictions import UNBOUNDED_END, UnboundedOffsets
 from newsmon.connectors.kafka_transactions import BundleTransaction
 from newsmon.connectors.metrics import BUNDLE_SECONDS, CONSUMER_LAG, RECORDS_READ
 from newsmon.messages import KafkaRecord
 from newsmon.settings import KafkaSettings
 
 _LOG = logging.getLogger(__name__)
-_END = sys.maxsize
 
 
 @dataclass(frozen=True)
 class GroupMember:
-    """The one element of a group read: which topic this process follows."""
+    """The one element of a group read: which topic this process follows. Its restriction
+    counts polls (each call claims one), from ``start_offset``."""
 
     topic: str
+    start_offset: int = 0
 
 
-class _Polls(RestrictionProvider):
-    """Poll numbers ``[start, +inf)``: each call claims one; never split."""
-
-    def initial_restriction(self, element: GroupMember) -> OffsetRange:
-        return OffsetRange(0, _END)
-
-    def create_tracker(self, restriction: OffsetRange) -> OffsetRestrictionTracker:
-        return OffsetRestrictionTracker(restriction)
-
-    def restriction_size(self, element: GroupMember, restriction: OffsetRange) -> int:
-        return 1
-
-    def split(self, element: GroupMember, restriction: OffsetRange) -> Iterator[OffsetRange]:
-        yield restriction
-
-
-_POLLS = beam.DoFn.RestrictionParam(_Polls())
+_POLLS = beam.DoFn.RestrictionParam(UnboundedOffsets())
 
 
 class ReadAsGroupMemberFn(beam.DoFn):
@@ -144,7 +127,7 @@ class ReadAsGroupMemberFn(beam.DoFn):
             and now - self._last_record_at >= self._options.idle_timeout_s
         ):
             _LOG.info("group member idle for %.1fs: done", now - self._last_record_at)
-            tracker.try_claim(_END)
+            tracker.try_claim(UNBOUNDED_END)
             return
         tracker.defer_remainder()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import apache_beam as beam
@@ -79,11 +80,6 @@ def alert_message(alert: Alert) -> KafkaMessage:
     )
 
 
-def reduced_dead_letter(letter: DeadLetter, why: str) -> DeadLetter:
-    """A dead letter the topic refused whole, reduced (see :meth:`DeadLetter.reduced`)."""
-    return letter.reduced(why)
-
-
 def refused_alert(alert: Alert, why: str) -> DeadLetter:
     """An alert the alerts topic refused, as a reduced dead letter of stage ``alerts``."""
     count_dead_letter("alerts", why)
@@ -92,24 +88,37 @@ def refused_alert(alert: Alert, why: str) -> DeadLetter:
     )
 
 
+@dataclass(frozen=True)
+class Destination:
+    """Where a :class:`WriteToKafka` writes, and how.
+
+    Attributes:
+      topic: destination topic.
+      to_message: element -> (key, value, headers); a module-level function (it is pickled).
+      counter: name of the Beam counter of written messages.
+      refused: element, reason -> the (reduced) dead letter written in its place to
+        ``dead_letter_topic`` when the broker refuses the message itself.
+      transactional_id: write in the bundle's transaction, committed with the source's
+        offsets (see :mod:`newsmon.connectors.kafka_transactions`).
+    """
+
+    topic: str
+    to_message: ToMessage
+    counter: str
+    refused: Refused
+    dead_letter_topic: str
+    transactional_id: str | None = None
+
+
 class _ProduceFn(beam.DoFn, Generic[T]):
-    def __init__(
-        self,
-        settings: KafkaSettings,
-        topic: str,
-        to_message: ToMessage,
-        counter: str,
-        refused: Refused,
-        dead_letter_topic: str,
-        transactional_id: str | None = None,
-    ) -> None:
+    def __init__(self, settings: KafkaSettings, destination: Destination) -> None:
         self._settings = settings
-        self._topic = topic
-        self._dead_letter_topic = dead_letter_topic
-        self._transactional_id = transactional_id
-        self._to_message = to_message
-        self._refused = refused
-        self._written = Metrics.counter("newsmon.kafka_sink", counter)
+        self._topic = destination.topic
+        self._dead_letter_topic = destination.dead_letter_topic
+        self._transactional_id = destination.transactional_id
+        self._to_message = destination.to_message
+        self._refused = destination.refused
+        self._written = Metrics.counter("newsmon.kafka_sink", destination.counter)
         self._reduced = Metrics.counter("newsmon.kafka_sink", "messages_reduced")
 
     def setup(self) -> None:
@@ -214,31 +223,13 @@ class _Failed:
 
 
 class WriteToKafka(beam.PTransform[PCollection[T], PDone]):
-    """Produces elements to a Kafka topic, each turned into a message by ``to_message``.
-
-    Args:
-      settings: connection settings.
-      topic: destination topic.
-      to_message: element -> (key, value, headers); a module-level function (it is pickled).
-      counter: name of the Beam counter of written messages.
-      refused: element, reason -> the (reduced) dead letter written in its place to
-        ``dead_letter_topic`` when the broker refuses the message itself.
+    """Produces elements to a Kafka topic, each turned into a message as ``destination``
+    says; a message the broker refuses is written again alone, else as a reduced dead letter.
     """
 
-    def __init__(
-        self,
-        settings: KafkaSettings,
-        topic: str,
-        to_message: ToMessage,
-        counter: str,
-        refused: Refused,
-        dead_letter_topic: str,
-        transactional_id: str | None = None,
-    ) -> None:
+    def __init__(self, settings: KafkaSettings, destination: Destination) -> None:
         super().__init__()
-        self._fn = _ProduceFn[T](
-            settings, topic, to_message, counter, refused, dead_letter_topic, transactional_id
-        )
+        self._fn = _ProduceFn[T](settings, destination)
 
     def expand(self, elements: PCollection[T]) -> PDone:
         done: PDone = elements | "Produce" >> beam.ParDo(self._fn)
@@ -249,7 +240,7 @@ def WriteDeadLetters(settings: KafkaSettings, topic: str | None = None) -> Write
     """Dead letters to the dead-letter topic (original bytes + reason headers)."""
     topic = topic or settings.dead_letter_topic
     return WriteToKafka(
-        settings, topic, dead_letter_message, "dead_letters_written", reduced_dead_letter, topic
+        settings, Destination(topic, dead_letter_message, "dead_letters_written", DeadLetter.reduced, topic)
     )
 
 
@@ -258,8 +249,7 @@ def WriteAlertsToKafka(  # noqa: N802
 ) -> WriteToKafka[Alert]:
     """Alerts to the alerts topic, as JSON keyed by alert id; with ``transactional_id``,
     in the bundle's transaction, committed with the source's offsets (exactly once)."""
-    return WriteToKafka(
-        settings,
+    destination = Destination(
         topic or settings.alerts_topic,
         alert_message,
         "alerts_written",
@@ -267,3 +257,4 @@ def WriteAlertsToKafka(  # noqa: N802
         settings.dead_letter_topic,
         transactional_id,
     )
+    return WriteToKafka(settings, destination)

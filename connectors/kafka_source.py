@@ -15,29 +15,26 @@ document ids make the repeat harmless.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import apache_beam as beam
-from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
 from apache_beam.metrics.metric import Metrics
 from apache_beam.pvalue import PBegin, PCollection
-from apache_beam.transforms.core import RestrictionProvider
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from newsmon.connectors.kafka_group_source import GroupMember, ReadAsGroupMemberFn
+from newsmon.connectors.kafka_restrictions import UNBOUNDED_END, UnboundedOffsets
 from newsmon.connectors.kafka_transactions import BundleTransaction
 from newsmon.connectors.metrics import BUNDLE_SECONDS, CONSUMER_LAG, RECORDS_READ
 from newsmon.messages import KafkaRecord
 from newsmon.settings import KafkaSettings
 
 _LOG = logging.getLogger(__name__)
-_UNBOUNDED_END = sys.maxsize
 
 
 @dataclass(frozen=True)
@@ -151,23 +148,7 @@ class _DiscoverPartitionsFn(beam.DoFn):
             consumer.close()
 
 
-class _PartitionRestrictions(RestrictionProvider):
-    """Offsets ``[start, +inf)`` of one partition; never split (one reader per partition)."""
-
-    def initial_restriction(self, element: PartitionStart) -> OffsetRange:
-        return OffsetRange(element.start_offset, _UNBOUNDED_END)
-
-    def create_tracker(self, restriction: OffsetRange) -> OffsetRestrictionTracker:
-        return OffsetRestrictionTracker(restriction)
-
-    def restriction_size(self, element: PartitionStart, restriction: OffsetRange) -> int:
-        return 1
-
-    def split(self, element: PartitionStart, restriction: OffsetRange) -> Iterator[OffsetRange]:
-        yield restriction
-
-
-_TRACKER_PARAM = beam.DoFn.RestrictionParam(_PartitionRestrictions())
+_TRACKER_PARAM = beam.DoFn.RestrictionParam(UnboundedOffsets())
 _POLL_WHILE_OTHERS_BUSY_MS = 10
 
 
@@ -254,7 +235,7 @@ class _ReadPartitionFn(beam.DoFn):
             self._last_record_at.setdefault(tp, now)
             if self._drained(tp, now - self._last_record_at[tp]):
                 # Claiming the end of the unbounded range finishes this restriction.
-                tracker.try_claim(_UNBOUNDED_END)
+                tracker.try_claim(UNBOUNDED_END)
                 return
         tracker.defer_remainder()
 

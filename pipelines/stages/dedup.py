@@ -18,7 +18,7 @@ from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 
 from newsmon.article import Article
 from newsmon.connectors.failures import best_effort, isolated
-from newsmon.connectors.metrics import ARTICLES, COPIES, STAGE_SECONDS
+from newsmon.connectors.metrics import ARTICLES, COPIES, gathered
 from newsmon.dedup.check import check_duplicate
 from newsmon.dedup.fingerprint import Fingerprint, fingerprint
 from newsmon.dedup.store import FingerprintStore, MemoryFingerprintStore, SearchFingerprintStore
@@ -48,10 +48,7 @@ class _MarkDuplicatesFn(SearchEngineDoFn):
         self._store.flush()
 
     def process(self, batch: list[Article]) -> Iterator[Article | TaggedOutput[str, DeadLetter]]:
-        # Outputs gathered before they go on: downstream stages run as they are yielded.
-        with STAGE_SECONDS.labels(STAGE).time():
-            outputs = list(self._outputs(batch))
-        yield from outputs
+        yield from gathered(STAGE, self._outputs(batch))
 
     def _outputs(self, batch: list[Article]) -> Iterator[Article | TaggedOutput[str, DeadLetter]]:
         fingerprinted: list[tuple[Article, Fingerprint]] = []

@@ -19,7 +19,7 @@ from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 
 from newsmon.article import Article
 from newsmon.connectors.failures import isolated
-from newsmon.connectors.metrics import ARTICLES, ENRICH_SECONDS, STAGE_SECONDS
+from newsmon.connectors.metrics import ARTICLES, ENRICH_SECONDS, gathered
 from newsmon.messages import DeadLetter
 from newsmon.nlp.enrich import Enricher
 from newsmon.nlp.models import EnrichedArticle
@@ -41,13 +41,11 @@ class _EnrichBatchFn(beam.DoFn):
         self._enricher = Enricher.load(self._settings)
 
     def process(self, batch: list[Article]) -> Iterator[EnrichedArticle | TaggedOutput[str, DeadLetter]]:
-        # Outputs gathered before they go on: downstream stages run as they are yielded.
         started = time.perf_counter()
-        outputs = list(self._outputs(batch))
-        elapsed = time.perf_counter() - started
-        STAGE_SECONDS.labels(STAGE).observe(elapsed)
+        outputs = gathered(STAGE, self._outputs(batch))
+        per_article = (time.perf_counter() - started) / len(batch)
         for _ in batch:
-            ENRICH_SECONDS.observe(elapsed / len(batch))
+            ENRICH_SECONDS.observe(per_article)
         yield from outputs
 
     def _outputs(self, batch: list[Article]) -> Iterator[EnrichedArticle | TaggedOutput[str, DeadLetter]]:

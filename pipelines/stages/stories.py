@@ -16,7 +16,7 @@ from apache_beam.metrics.metric import Metrics
 from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 
 from newsmon.connectors.failures import best_effort, isolated
-from newsmon.connectors.metrics import STAGE_SECONDS
+from newsmon.connectors.metrics import gathered
 from newsmon.dedup.stories import (
     MemoryStoryStore,
     SearchStoryStore,
@@ -53,10 +53,7 @@ class _AssignStoriesFn(SearchEngineDoFn):
     def process(
         self, batch: list[EnrichedArticle]
     ) -> Iterator[EnrichedArticle | TaggedOutput[str, DeadLetter]]:
-        # Outputs gathered before they go on: downstream stages run as they are yielded.
-        with STAGE_SECONDS.labels(STAGE).time():
-            outputs = list(self._outputs(batch))
-        yield from outputs
+        yield from gathered(STAGE, self._outputs(batch))
 
     def _outputs(
         self, batch: list[EnrichedArticle]
