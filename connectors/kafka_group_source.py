@@ -24,9 +24,9 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from newsmon.connectors.kafka_restrictions import UNBOUNDED_END, UnboundedOffsets
+from newsmon.connectors.kafka_reading import UNBOUNDED_END, UnboundedOffsets, record_of, report_lag
 from newsmon.connectors.kafka_transactions import BundleTransaction
-from newsmon.connectors.metrics import BUNDLE_SECONDS, CONSUMER_LAG, RECORDS_READ
+from newsmon.connectors.metrics import BUNDLE_SECONDS, RECORDS_READ
 from newsmon.messages import KafkaRecord
 from newsmon.settings import KafkaSettings
 
@@ -102,20 +102,9 @@ class ReadAsGroupMemberFn(beam.DoFn):
                 first.setdefault(tp, message.offset)
                 following[tp] = message.offset + 1
                 read.inc()
-                yield KafkaRecord(
-                    topic=message.topic,
-                    partition=message.partition,
-                    offset=message.offset,
-                    key=message.key,
-                    value=message.value,
-                    timestamp_ms=message.timestamp,
-                )
+                yield record_of(message)
         for tp in consumer.assignment():
-            highwater = consumer.highwater(tp)
-            if highwater is not None:
-                CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(
-                    max(0, highwater - consumer.position(tp))
-                )
+            report_lag(consumer, tp)
         if following:
             self._last_record_at = now
             if self._transaction is not None:

@@ -28,9 +28,9 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from newsmon.connectors.kafka_group_source import GroupMember, ReadAsGroupMemberFn
-from newsmon.connectors.kafka_restrictions import UNBOUNDED_END, UnboundedOffsets
+from newsmon.connectors.kafka_reading import UNBOUNDED_END, UnboundedOffsets, record_of, report_lag
 from newsmon.connectors.kafka_transactions import BundleTransaction
-from newsmon.connectors.metrics import BUNDLE_SECONDS, CONSUMER_LAG, RECORDS_READ
+from newsmon.connectors.metrics import BUNDLE_SECONDS, RECORDS_READ
 from newsmon.messages import KafkaRecord
 from newsmon.settings import KafkaSettings
 
@@ -211,17 +211,8 @@ class _ReadPartitionFn(beam.DoFn):
             last_offset = message.offset
             self._records_read.inc()
             read.inc()
-            yield KafkaRecord(
-                topic=message.topic,
-                partition=message.partition,
-                offset=message.offset,
-                key=message.key,
-                value=message.value,
-                timestamp_ms=message.timestamp,
-            )
-        highwater = consumer.highwater(tp)
-        if highwater is not None:
-            CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - consumer.position(tp)))
+            yield record_of(message)
+        report_lag(consumer, tp)
         if last_offset is not None:
             self._busy.add(tp)
             self._last_record_at[tp] = now
