@@ -174,28 +174,45 @@ def partition_lags(
     settings: KafkaSettings, topic: str | None = None, group: str | None = None
 ) -> dict[int, int]:
     """Per partition of ``topic``: messages not yet committed by ``group``."""
-    from kafka import KafkaConsumer, TopicPartition
+    topic, group = topic or settings.articles_topic, group or settings.consumer_group
+    with GroupOffsets(settings, topic, group) as offsets:
+        return {partition: end - committed for partition, (end, committed) in offsets.read().items()}
 
-    topic = topic or settings.articles_topic
-    consumer = KafkaConsumer(
-        **settings.client_config(),
-        group_id=group or settings.consumer_group,
-        enable_auto_commit=False,
-    )
-    try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+
+class GroupOffsets:
+    """Reads, as often as asked, where a consumer group stands on a topic: per partition
+    the end offset and the group's committed offset (the beginning where it committed none).
+    One consumer, kept open; use as a context manager."""
+
+    def __init__(self, settings: KafkaSettings, topic: str, group: str) -> None:
+        from kafka import KafkaConsumer
+
+        self.topic = topic
+        self._consumer = KafkaConsumer(**settings.client_config(), group_id=group, enable_auto_commit=False)
+
+    def read(self) -> dict[int, tuple[int, int]]:
+        from kafka import TopicPartition
+
+        partitions = self._consumer.partitions_for_topic(self.topic) or set()
+        tps = [TopicPartition(self.topic, p) for p in sorted(partitions)]
         if not tps:
             return {}
-        end = consumer.end_offsets(tps)
-        beginning = consumer.beginning_offsets(tps)
-        lags = {}
+        end = self._consumer.end_offsets(tps)
+        beginning = self._consumer.beginning_offsets(tps)
+        offsets = {}
         for tp in tps:
-            committed = consumer.committed(tp)
-            lags[tp.partition] = end[tp] - (committed if committed is not None else beginning[tp])
-        return lags
-    finally:
-        consumer.close()
+            committed = self._consumer.committed(tp)
+            offsets[tp.partition] = (end[tp], committed if committed is not None else beginning[tp])
+        return offsets
+
+    def close(self) -> None:
+        self._consumer.close()
+
+    def __enter__(self) -> GroupOffsets:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def article_key(raw: bytes) -> bytes | None:

@@ -48,15 +48,17 @@ class FlinkExtraOptions(PipelineOptions):
         )
 
 
-def flink_args(flink: FlinkSettings, idle_timeout_s: float | None = None) -> list[str]:
+def flink_args(
+    flink: FlinkSettings, idle_timeout_s: float | None = None, job_name: str | None = None
+) -> list[str]:
     """Pipeline options that submit to a Flink job server as a streaming job.
 
-    With ``idle_timeout_s`` (a drain run, ``newsmon run --idle-timeout``) the job's source
-    (Beam's Impulse, which starts the partition reads) finishes that long after its only
-    output, and the job ends at the first moment after that when the read stage is idle:
-    Beam's Flink runner ends the stage with its source and drops the reads' deferred
-    remainders, so a drain run on Flink lasts at least ``idle_timeout_s`` and then stops at
-    its first pause (docs/flink.md). Without it the job runs until cancelled.
+    ``job_name`` is the name Flink knows the job by (``newsmon run`` makes it unique, to
+    find the job again through Flink's REST API). ``idle_timeout_s`` (a drain run) matters
+    only to the kafka-python read (``kafka_read: python``): the job's source (Beam's
+    Impulse, which starts the partition reads) finishes that long after its only output,
+    and the job ends at the first moment after that when the read stage is idle. The Java
+    read's drain runs are ended from outside (``pipelines/flink_job.py``).
     """
     args = [
         "--runner=PortableRunner",
@@ -69,20 +71,23 @@ def flink_args(flink: FlinkSettings, idle_timeout_s: float | None = None) -> lis
         # are gone (the LOOPBACK submitter stopped) would then never end.
         f"--number_of_execution_retries={flink.restart_attempts}",
     ]
+    if job_name:
+        args.append(f"--job_name={job_name}")
     if flink.environment_type == "EXTERNAL":
         # One SDK worker process per parallel slot, not one shared by all of them.
         args.append(f"--sdk_worker_parallelism={flink.parallelism}")
     if flink.environment_config:
         args.append(f"--environment_config={flink.environment_config}")
-    if idle_timeout_s is not None:
+    if idle_timeout_s is not None and flink.kafka_read == "python":
         args.append(f"--shutdown_sources_after_idle_ms={max(1, round(idle_timeout_s * 1000))}")
     return args
 
 
 def make_runner_and_options(
-    pipeline: PipelineSettings, idle_timeout_s: float | None = None
+    pipeline: PipelineSettings, idle_timeout_s: float | None = None, job_name: str | None = None
 ) -> tuple[PipelineRunner | str, PipelineOptions]:
-    """The Beam runner and options from the settings (``idle_timeout_s``: a drain run's).
+    """The Beam runner and options from the settings (``idle_timeout_s``: a drain run's;
+    ``job_name``: the Flink job's).
 
     ``python`` selects Beam's FnApiRunner directly: the DirectRunner would first try to
     download the Prism binary, which fails on machines without internet access.
@@ -93,7 +98,7 @@ def make_runner_and_options(
         return FnApiRunner(), PipelineOptions(pipeline.beam_args)
     if pipeline.runner == "flink":
         return "PortableRunner", PipelineOptions(
-            [*flink_args(pipeline.flink, idle_timeout_s), *pipeline.beam_args]
+            [*flink_args(pipeline.flink, idle_timeout_s, job_name), *pipeline.beam_args]
         )
     options = PipelineOptions(["--runner", pipeline.runner, *pipeline.beam_args])
     return pipeline.runner, options

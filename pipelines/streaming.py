@@ -19,23 +19,27 @@ import contextlib
 import logging
 import os
 import socket
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
+from apache_beam.pvalue import PCollection
 from apache_beam.runners.runner import PipelineResult
 
 from newsmon.alerts.digests import DigestScheduler, DigestSender
 from newsmon.alerts.store import RuleStore
 from newsmon.article import ArticleLimits
-from newsmon.connectors.kafka import check_message_limits, make_producer
+from newsmon.connectors.kafka import GroupOffsets, check_message_limits, make_producer
+from newsmon.connectors.kafka_java_source import ReadFromKafkaWithJava, java_consumer_config
 from newsmon.connectors.kafka_sink import WriteAlertsToKafka, WriteDeadLetters, dead_letter_message
 from newsmon.connectors.kafka_source import KafkaReadOptions, ReadFromKafkaTopic
 from newsmon.connectors.search import connect_search_engine
 from newsmon.connectors.search_sink import WriteToSearchIndex
-from newsmon.messages import DeadLetter
+from newsmon.messages import DeadLetter, KafkaRecord
+from newsmon.pipelines.flink_job import FlinkJobControl, supervise
 from newsmon.pipelines.runners import make_runner_and_options
 from newsmon.pipelines.stages.alerts import MatchAlertRules
 from newsmon.pipelines.stages.dedup import MarkDuplicates
@@ -63,7 +67,17 @@ def build_pipeline(pipeline: beam.Pipeline, settings: Settings, idle_timeout_s: 
         assignment=settings.pipeline.assignment,
         session_timeout_ms=settings.pipeline.session_timeout_ms,
     )
-    records = pipeline | "ReadArticles" >> ReadFromKafkaTopic(settings.kafka, read_options)
+    records: PCollection[KafkaRecord]
+    if reads_with_java(settings):
+        flink = settings.pipeline.flink
+        records = pipeline | "ReadArticles" >> ReadFromKafkaWithJava(
+            java_consumer_config(settings.kafka, read_options.group_id, read_options.auto_offset_reset),
+            read_options.topic,
+            flink.expansion_service,
+            redistribute=read_options.redistribute,
+        )
+    else:
+        records = pipeline | "ReadArticles" >> ReadFromKafkaTopic(settings.kafka, read_options)
     parsed = records | "ParseArticles" >> ParseArticles(article_limits(settings.input))
     # One dead-letter writer per producing stage, not a Flatten: the local runner may
     # run a Flatten as a separate stage after the source, which would let the source
@@ -98,6 +112,11 @@ def build_pipeline(pipeline: beam.Pipeline, settings: Settings, idle_timeout_s: 
         indexed_alerts.rejected | "WriteAlertDeadLetters" >> WriteDeadLetters(settings.kafka)
         delivered = alerts | "DeliverAlerts" >> DeliverAlerts(settings.alerts, settings.search)
         delivered.dead_letters | "WriteDeliveryDeadLetters" >> WriteDeadLetters(settings.kafka)
+
+
+def reads_with_java(settings: Settings) -> bool:
+    """True where the job reads Kafka with Beam's Java KafkaIO (Flink, ``kafka_read: java``)."""
+    return settings.pipeline.runner == "flink" and settings.pipeline.flink.kafka_read == "java"
 
 
 def alerts_transactional_id(settings: Settings) -> str | None:
@@ -179,21 +198,28 @@ def digests_beside(settings: Settings) -> Iterator[None]:
 def run_pipeline(settings: Settings, idle_timeout_s: float | None = None) -> RunSummary:
     """Run the streaming pipeline until cancelled (or, with ``idle_timeout_s``, until drained)."""
     check_message_limits(settings.kafka, settings.input.max_article_bytes)
-    runner, options = make_runner_and_options(settings.pipeline, idle_timeout_s)
+    job_name = f"newsmon-{settings.kafka.consumer_group}-{uuid.uuid4().hex[:12]}"
+    runner, options = make_runner_and_options(settings.pipeline, idle_timeout_s, job_name)
     pipeline = beam.Pipeline(runner=runner, options=options)
     build_pipeline(pipeline, settings, idle_timeout_s)
     with digests_beside(settings):
         result = pipeline.run()
-        try:
-            result.wait_until_finish()
-        except KeyboardInterrupt:
-            # A job on a remote runner (Flink) outlives this process unless cancelled.
-            _LOG.info("stopping: cancelling the pipeline")
+        if reads_with_java(settings):
+            control = FlinkJobControl(result, job_name, settings.pipeline.flink.rest_endpoints)
+            topic = settings.kafka.articles_topic
+            with GroupOffsets(settings.kafka, topic, settings.kafka.consumer_group) as offsets:
+                supervise(control, offsets.read, topic, idle_timeout_s)
+        else:
             try:
-                result.cancel()
-            except Exception as e:
-                _LOG.warning("could not cancel the pipeline: %r", e)
-            raise
+                result.wait_until_finish()
+            except KeyboardInterrupt:
+                # A job on a remote runner (Flink) outlives this process unless cancelled.
+                _LOG.info("stopping: cancelling the pipeline")
+                try:
+                    result.cancel()
+                except Exception as e:
+                    _LOG.warning("could not cancel the pipeline: %r", e)
+                raise
     summary = summarise(result)
     _LOG.info("pipeline finished %s", summary)
     return summary

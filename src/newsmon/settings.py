@@ -180,6 +180,27 @@ class FlinkSettings(BaseModel):
     restart_attempts: NonNegativeInt = Field(
         default=3, description="Restarts of a failed job (from its last checkpoint) before it fails."
     )
+    kafka_read: Literal["java", "python"] = Field(
+        default="java",
+        description=(
+            "How the job reads Kafka: 'java' with Beam's Java KafkaIO, run by Flink as a native "
+            "source (expanded by `expansion_service`); 'python' with newsmon's kafka-python "
+            "splittable DoFn, as on the local runner (continuous runs on Flink can stall)."
+        ),
+    )
+    expansion_service: str = Field(
+        default="127.0.0.1:8097",
+        description="Expansion service that knows Java KafkaIO (the local job server runs one).",
+    )
+    rest_endpoints: str = Field(
+        default="127.0.0.1:18081-18099",
+        description=(
+            "Flink REST API, host:port or host:first-last, where `newsmon run` cancels its job "
+            "on Ctrl-C or SIGTERM (Beam's job service marks the job cancelled without stopping "
+            "it). The local job server gives each job's embedded cluster a port of this range; "
+            "on a cluster: the JobManager's, e.g. jobmanager:8081."
+        ),
+    )
     checkpointing_interval_ms: PositiveInt = Field(
         default=5000,
         description=(
@@ -382,6 +403,11 @@ class LocalServicesSettings(BaseModel):
     flink_heap: str = "1g"
     flink_artifact_port: PositiveInt = 8098
     flink_expansion_port: PositiveInt = 8097
+    # The embedded Flink cluster of each job takes the first free REST port of this range
+    # (pipeline.flink.rest_endpoints must name the same range).
+    flink_rest_ports: str = Field(default="18081-18099", pattern=r"^[0-9]+(-[0-9]+)?$")
+    # Java Kafka client of the job server's KafkaIO (Kafka brokers take older clients).
+    flink_kafka_clients_version: str = "3.9.1"
     java_home: Path | None = Field(
         default=None, description="JDK to run the services with; default: JAVA_HOME or PATH."
     )
