@@ -46,8 +46,8 @@ def _get(url: str) -> object:
         return json.loads(response.read())
 
 
-def find_job(endpoints: str, name: str) -> FlinkJob | None:
-    """The newest job called ``name`` on any of the REST endpoints, or None."""
+def list_jobs(endpoints: str) -> list[FlinkJob]:
+    """Every job the REST endpoints know, oldest first."""
     found: list[tuple[int, FlinkJob]] = []
     for base in rest_urls(endpoints):
         try:
@@ -57,14 +57,16 @@ def find_job(endpoints: str, name: str) -> FlinkJob | None:
         if not isinstance(overview, dict):
             continue
         for job in overview.get("jobs", []):
-            if isinstance(job, dict) and job.get("name") == name:
-                found.append(
-                    (
-                        int(job.get("start-time", 0)),
-                        FlinkJob(base, str(job["jid"]), name, str(job.get("state", ""))),
-                    )
-                )
-    return max(found, key=lambda pair: pair[0])[1] if found else None
+            if isinstance(job, dict) and "jid" in job:
+                name, state = str(job.get("name", "")), str(job.get("state", ""))
+                found.append((int(job.get("start-time", 0)), FlinkJob(base, str(job["jid"]), name, state)))
+    return [job for _, job in sorted(found, key=lambda pair: pair[0])]
+
+
+def find_job(endpoints: str, name: str) -> FlinkJob | None:
+    """The newest job called ``name`` on any of the REST endpoints, or None."""
+    named = [job for job in list_jobs(endpoints) if job.name == name]
+    return named[-1] if named else None
 
 
 def cancel_job(job: FlinkJob) -> bool:

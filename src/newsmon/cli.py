@@ -250,7 +250,11 @@ def run(
 
         part, _ = settings.pipeline.share_of_partitions
         serve_metrics(settings.metrics.port + part - 1, settings.metrics.host)
-    summary = run_pipeline(settings, idle_timeout_s=idle_timeout)
+    try:
+        summary = run_pipeline(settings, idle_timeout_s=idle_timeout)
+    except KeyboardInterrupt:
+        typer.echo("pipeline stopped")
+        return
     typer.echo(f"pipeline finished: {summary}")
 
 

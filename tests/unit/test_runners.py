@@ -32,18 +32,25 @@ def test_flink_runner_submits_to_the_job_server_with_checkpoints_that_reach_the_
     assert sent["number_of_execution_retries"] == 3
 
 
-def test_flink_worker_pool_gets_one_worker_per_slot_and_drain_runs_may_end() -> None:
+def test_flink_worker_pool_gets_one_worker_per_slot_and_the_job_its_unique_name() -> None:
     settings = PipelineSettings(
         runner="flink",
         flink=FlinkSettings(environment_type="EXTERNAL", environment_config="127.0.0.1:50000", parallelism=2),
     )
-    _, options = make_runner_and_options(settings, idle_timeout_s=30)
+    _, options = make_runner_and_options(settings, idle_timeout_s=30, job_name="newsmon-g-1234")
     sent = options.get_all_options()
     assert sent["environment_config"] == "127.0.0.1:50000"
     assert int(sent["sdk_worker_parallelism"]) == 2  # declared as a string by Beam
     assert sent["parallelism"] == 2
-    # The job may end once its source has been idle as long as the run's idle timeout.
-    assert sent["shutdown_sources_after_idle_ms"] == 30_000
+    assert sent["job_name"] == "newsmon-g-1234"  # how newsmon run finds the job in Flink's REST API
+    # The Java read's drain runs are ended from outside: the sources never shut down.
+    assert sent["shutdown_sources_after_idle_ms"] is None
+
+
+def test_flink_with_the_python_read_lets_drain_runs_end_with_their_source() -> None:
+    settings = PipelineSettings(runner="flink", flink=FlinkSettings(kafka_read="python"))
+    _, options = make_runner_and_options(settings, idle_timeout_s=30)
+    assert options.get_all_options()["shutdown_sources_after_idle_ms"] == 30_000
 
 
 def test_other_runners_get_the_runner_option_and_the_extra_arguments() -> None:
