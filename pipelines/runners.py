@@ -41,6 +41,12 @@ class FlinkExtraOptions(PipelineOptions):
             help="Flink: restarts of a failed job before it fails for good.",
         )
         parser.add_argument(
+            "--finish_bundle_before_checkpointing",
+            type=lambda value: value.lower() == "true",
+            default=None,
+            help="Flink: a checkpoint waits for the bundles in progress to finish.",
+        )
+        parser.add_argument(
             "--shutdown_sources_after_idle_ms",
             type=int,
             default=None,
@@ -70,6 +76,11 @@ def flink_args(
         # Flink's default with checkpoints is to restart forever; a job whose SDK workers
         # are gone (the LOOPBACK submitter stopped) would then never end.
         f"--number_of_execution_retries={flink.restart_attempts}",
+        # Otherwise a checkpoint keeps the elements of the bundle in progress in Flink's
+        # state and completes at once: the read commits offsets of records no stage has
+        # finished, which only a restore from that checkpoint would replay; a new run
+        # (after a job server restart) would skip them.
+        "--finish_bundle_before_checkpointing=true",
     ]
     if job_name:
         args.append(f"--job_name={job_name}")

@@ -30,6 +30,8 @@ def test_flink_runner_submits_to_the_job_server_with_checkpoints_that_reach_the_
     sent = options.get_all_options(retain_unknown_options=False)
     assert sent["checkpointing_interval"] == 3000
     assert sent["number_of_execution_retries"] == 3
+    # Checkpoints (so offset commits) wait until the stages finished their bundles.
+    assert sent["finish_bundle_before_checkpointing"] is True
 
 
 def test_flink_worker_pool_gets_one_worker_per_slot_and_the_job_its_unique_name() -> None:
