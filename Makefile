@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo flink-demo bench serve test audit lock lint typecheck unit integration services-up down status clean
+.PHONY: setup demo flink-demo bench soak serve test audit lock lint typecheck unit integration services-up down status clean
 
 $(STAMP): pyproject.toml requirements.lock
 	scripts/bootstrap-system.sh
@@ -73,6 +73,10 @@ flink-demo: setup
 ## bench: every benchmark in one run, each printing its table (docs/benchmarks.md)
 bench: setup
 	$(BIN)/python -m bench
+
+## soak: a continuous Flink job (2 slots) for 30 minutes at half its capacity with bursts (bench/soak.py)
+soak: setup
+	$(BIN)/python -m bench.soak --runner flink:2 --minutes 30
 
 services-up: setup
 	$(BIN)/newsmon services up

@@ -68,9 +68,21 @@ def _own_and_children_cpu() -> float:
 
 
 def _peak_rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
+    return _status_mib(pid, "VmHWM:")
+
+
+def _rss_mib(pid: int) -> float:
+    """The resident memory of a process now."""
+    return _status_mib(pid, "VmRSS:")
+
+
+def _status_mib(pid: int, key: str) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass  # the process ended
     return float("nan")
 
 
