@@ -14,6 +14,7 @@ numbers blanked), an index, a rule, a channel, a topic partition.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterable
 from typing import TypeVar
@@ -68,6 +69,34 @@ def reason_class(reason: str) -> str:
 
 def count_dead_letter(stage: str, reason: str) -> None:
     DEAD_LETTERS.labels(stage, reason_class(reason)).inc()
+
+
+WORKER_PORTS_VARIABLE = "NEWSMON_WORKER_METRICS_PORTS"
+"""Set by ``newsmon workers`` for its SDK workers: ``host:first-last``."""
+_worker_port: list[int] = []
+
+
+def serve_worker_metrics() -> int | None:
+    """In an SDK worker of ``newsmon workers`` (Flink, EXTERNAL): serve this process's
+    metrics on the first free port of the pool's range, once per process; the port, or None
+    (not a pool's worker, or no port free). Called from the parse stage's ``setup``."""
+    if _worker_port:
+        return _worker_port[0]
+    spec = os.environ.get(WORKER_PORTS_VARIABLE)
+    if not spec:
+        return None
+    host, _, ports = spec.rpartition(":")
+    first, _, last = ports.partition("-")
+    for port in range(int(first), int(last or first) + 1):
+        try:
+            start_http_server(port, addr=host or "127.0.0.1")
+        except OSError:
+            continue  # another worker of the pool has it
+        _worker_port.append(port)
+        _LOG.info("SDK worker metrics at http://%s:%d/metrics", host, port)
+        return port
+    _LOG.warning("SDK worker metrics not served: no free port in %s", spec)
+    return None
 
 
 def serve_metrics(port: int, host: str = "127.0.0.1") -> None:

@@ -9,7 +9,7 @@ from apache_beam.metrics.metric import Metrics
 from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 
 from newsmon.article import DEFAULT_LIMITS, Article, ArticleLimits, parse_article
-from newsmon.connectors.metrics import ARTICLES
+from newsmon.connectors.metrics import ARTICLES, serve_worker_metrics
 from newsmon.exceptions import InvalidArticleError
 from newsmon.messages import DeadLetter, KafkaRecord
 
@@ -32,6 +32,9 @@ class _ParseFn(beam.DoFn):
         self._limits = limits
         self._parsed = Metrics.counter("newsmon.parse", "articles_parsed")
         self._rejected = Metrics.counter("newsmon.parse", "messages_dead_lettered")
+
+    def setup(self) -> None:
+        serve_worker_metrics()  # an SDK worker of `newsmon workers` serves its own metrics
 
     def process(self, record: KafkaRecord) -> Iterator[Article | TaggedOutput[str, DeadLetter]]:
         result = parse_record(record, self._limits)

@@ -349,15 +349,27 @@ def feeds_run(
 @app.command()
 def workers(
     port: Annotated[int, typer.Option(help="Port of the worker pool (environment_config host:port)")] = 50000,
+    metrics_ports: Annotated[
+        str | None,
+        typer.Option(
+            help="first-last: each SDK worker serves /metrics on a free one. Default: metrics.worker_ports"
+        ),
+    ] = None,
 ) -> None:
     """Run a pool of Beam SDK workers for ``pipeline.runner: flink`` with EXTERNAL environments.
 
     Flink asks the pool for one worker process per parallel slot; each runs the Python
-    stages (spaCy included) on its own core.
+    stages (spaCy included) on its own core and serves its Prometheus metrics.
     """
+    from newsmon.connectors.metrics import WORKER_PORTS_VARIABLE
+
+    settings = _settings()
     # The pool starts each worker as `python -m ...` from PATH: make it this environment's.
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    ports = metrics_ports or settings.metrics.worker_ports
+    if ports:
+        env[WORKER_PORTS_VARIABLE] = f"{settings.metrics.host}:{ports}"
     command = [sys.executable, "-m", "apache_beam.runners.worker.worker_pool_main", f"--service_port={port}"]
     typer.echo(f"Beam worker pool on port {port} (stop with Ctrl-C)")
     os.execve(sys.executable, command, env)  # noqa: S606 - our own interpreter, fixed arguments

@@ -382,6 +382,11 @@ class MetricsSettings(BaseModel):
         description="`newsmon run` serves /metrics here; the K-th of N shares on port + K - 1; 0: off.",
     )
     host: str = "127.0.0.1"
+    worker_ports: str = Field(
+        default="9120-9135",
+        pattern=r"^([0-9]+(-[0-9]+)?)?$",
+        description="Each SDK worker of `newsmon workers` serves /metrics on a free port of it; '': off.",
+    )
 
 
 class LocalServicesSettings(BaseModel):

@@ -9,9 +9,11 @@ import json
 import os
 import signal
 import time
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from newsmon.article import parse_article
 from newsmon.connectors.flink_rest import FlinkJob, job_state, list_jobs
@@ -72,7 +74,14 @@ def test_pipeline_runs_on_flink(
     world.produce(POISON)
     world.produce(articles[15:], [parse_article(raw).id.encode() for raw in articles[15:]])
 
-    output = world.run_pipeline(idle_timeout=10, timeout=600)
+    with pipeline_process(world, 10) as process:
+        if environment == "EXTERNAL":
+            # Each SDK worker of the pool serves its own metrics (metrics.worker_ports).
+            assert wait_until(lambda: world.count() == len(articles), 300), "not every article indexed"
+            settings = world.settings
+            read = _records_read_by_workers(settings.kafka.articles_topic, settings.metrics.worker_ports)
+            assert read == len(articles) + len(POISON), f"the workers' metrics count {read} records"
+        output = finish_pipeline(process, timeout=600)
 
     assert world.count() == len(articles), output
     assert "articles_parsed=31" in output  # Beam metrics come back from the Flink job
@@ -85,6 +94,23 @@ def test_pipeline_runs_on_flink(
         {"query": {"term": {"entity_names": "Vladimir Putin"}}, "_source": ["source"], "size": 50},
     )
     assert "seed" in {hit["_source"]["source"] for hit in response["hits"]["hits"]}
+
+
+def _records_read_by_workers(topic: str, ports: str) -> int:
+    """``newsmon_records_read`` of ``topic`` summed over the SDK workers' endpoints."""
+    total = 0
+    first, last = (int(port) for port in ports.split("-"))
+    for port in range(first, last + 1):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
+                text = response.read().decode()
+        except OSError:
+            continue
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == "newsmon_records_read_total" and sample.labels.get("topic") == topic:
+                    total += int(sample.value)
+    return total
 
 
 def _flink_env(world: World, server: Settings, environment: str = "LOOPBACK") -> None:

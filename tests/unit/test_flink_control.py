@@ -85,3 +85,32 @@ def test_rest_endpoints_are_a_port_or_a_range() -> None:
     for bad in ("jobmanager", "h:9-1", "h:1-5000"):
         with pytest.raises(ValueError, match="Flink REST endpoints"):
             rest_urls(bad)
+
+
+def test_an_sdk_worker_serves_its_metrics_on_the_first_free_port_of_the_pools_range() -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from newsmon.connectors.metrics import WORKER_PORTS_VARIABLE
+    from newsmon.services.process import free_port
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", free_port()))
+    taken.listen()
+    first = taken.getsockname()[1]
+    code = (
+        "from newsmon.connectors.metrics import serve_worker_metrics as s; "
+        "import urllib.request as u; p = s(); assert s() == p; "
+        "print(p, b'newsmon_records_read' in u.urlopen(f'http://127.0.0.1:{p}/metrics').read())"
+    )
+    try:
+        env = {**os.environ, WORKER_PORTS_VARIABLE: f"127.0.0.1:{first}-{first + 20}"}
+        command = [sys.executable, "-c", code]
+        out = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    finally:
+        taken.close()
+    port, served = out.stdout.split()
+    assert first < int(port) <= first + 20  # the taken one skipped
+    assert served == "True"
