@@ -137,8 +137,7 @@ def _runner_processes(world: BenchWorld, runner: str) -> Iterator[dict[str, int 
             )
             yield {"SDK workers": pool.pid, "Flink": manager.flink.process.pid()}
     finally:
-        # Beam's cancel does not end a job on the embedded Flink cluster; stopping the job
-        # server does (and frees its memory).
+        # The job server holds 1 GB: stop it if this run started it.
         if started_here:
             manager.flink.stop()
 
@@ -154,18 +153,14 @@ def _worker_pids(pipeline_pids: list[int], extra: dict[str, int | None]) -> list
 def _start_pipelines(world: BenchWorld, runner: str) -> list[subprocess.Popen[bytes]]:
     """One pipeline process, or N for ``local:N`` (each reading its share of the partitions)."""
     kind, count = _runner_kind(runner)
-    if kind == "flink":
-        # A drain run (sources may finish once idle): in continuous mode a job was seen to
-        # stall now and then before its first record (docs/flink.md).
-        return [world.start_pipeline(120.0)]
-    if count == 1:
+    if count == 1 or kind == "flink":
         return [world.start_pipeline()]
     return [world.start_pipeline(None, "--share", f"{k}/{count}") for k in range(1, count + 1)]
 
 
 def _stop(pipelines: list[subprocess.Popen[bytes]]) -> None:
     for pipeline in pipelines:
-        pipeline.terminate()  # cancels a Flink job too
+        pipeline.terminate()  # stops a Flink job too
     for pipeline in pipelines:
         try:
             pipeline.wait(timeout=60)
@@ -188,8 +183,8 @@ def pipeline_run(
     with bench_world(partitions=len(warm)) as world, _runner_processes(world, runner) as extra_pids:
         topic = world.kafka.articles_topic
         producer = make_producer(world.kafka, linger_ms=5)
-        # The warm-up articles wait in the topic when the pipeline starts: on Flink with
-        # EXTERNAL workers, a job started on an empty topic was seen to never pass records on.
+        # The warm-up articles wait in the topic when the pipeline starts: they load the
+        # models of every worker before the clock starts.
         for partition, raw in enumerate(warm):
             producer.send(topic, key=parse_article(raw).id.encode(), value=raw, partition=partition)
         producer.flush()
