@@ -7,8 +7,8 @@ with bursts above it, on the real local services.
 First the capacity is measured (a backlog of ``--capacity-articles`` drained by the
 running pipeline); then articles arrive at ``--rate`` of it, with a burst at ``--burst``
 of it for one minute every ``--burst-every`` minutes. Every article gets its own id
-(Reuters articles, the corpus cycled: a repeated text is a copy the duplicate check
-finds). Every 30 s a row: produced, indexed, consumer lag, RSS of each worker. At the
+(Reuters articles, the corpus cycled: a later pass's text is a near copy the duplicate
+check finds). Every 30 s a row: produced, indexed, consumer lag, RSS of each worker. At the
 end: articles in / indexed / copies / dead-lettered / alerts, produce -> indexed p50 and
 p99 (sampled articles, real-time gets), lag after each burst, RSS growth (from minute
 ``--rss-start-min``, once the workers are warm, to the end), and PASS/FAIL:
@@ -51,7 +51,13 @@ class Feed:
 
     def next(self) -> tuple[str, bytes]:
         article = json.loads(next(self._cycle))
-        article["id"] = f"soak-{self.produced:07d}"
+        # Reuters items have no URL: the pipeline would derive the id from the text, the
+        # same for each pass over the corpus. A URL of its own gives each its own id, and a
+        # later pass changes the text a little (a near copy, still enriched).
+        article["url"] = f"https://soak.invalid/{self.produced}"
+        passes = self.produced // len(self.lines)
+        if passes:
+            article["text"] = f"{article.get('text', '')}\n(Pass {passes}.)"
         self.produced += 1
         raw = json.dumps(article).encode()
         return parse_article(raw).id, raw  # the pipeline's derived id

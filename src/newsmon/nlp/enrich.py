@@ -65,6 +65,13 @@ class Enricher:
             yield from self._enrich_batch(pending)
 
     def _enrich_batch(self, batch: list[tuple[Article, str | None]]) -> Iterator[EnrichedArticle]:
+        # The strings spaCy adds for a batch's new words are freed with the batch's Docs
+        # (a long-running worker's vocabulary would otherwise grow with every article).
+        with self.nlp.memory_zone():
+            enriched = list(self._enrich_in_zone(batch))
+        yield from enriched
+
+    def _enrich_in_zone(self, batch: list[tuple[Article, str | None]]) -> Iterator[EnrichedArticle]:
         english = [(a, lang) for a, lang in batch if lang == ENGLISH and not _exact_copy(a)]
         docs = iter(self.nlp.pipe(a.body[: self.max_characters] for a, _ in english))
         for article, language in batch:
