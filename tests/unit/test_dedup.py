@@ -123,3 +123,19 @@ def test_real_articles_on_one_event_share_a_story_and_others_do_not(enricher) ->
     ]
     assert stories[1] == stories[0] == articles[0].id
     assert stories[2] == articles[2].id
+
+
+def test_a_bounded_fingerprint_store_forgets_the_keys_of_what_it_evicted() -> None:
+    from datetime import UTC, datetime
+
+    from newsmon.dedup.fingerprint import BANDS, Fingerprint
+    from newsmon.dedup.store import MemoryFingerprintStore, Remembered
+
+    store = MemoryFingerprintStore(max_items=3)
+    for n in range(50):
+        signature = tuple(range(n * 1000, n * 1000 + 2 * BANDS))
+        fp = Fingerprint(f"a{n}", datetime(2026, 1, 1, tzinfo=UTC), f"t{n}", signature, size=10)
+        store.add(Remembered(fp, None))
+    assert store.get("a0") is None and store.get("a49") is not None
+    # The 3 kept, a text hash and BANDS band keys each: nothing left of the 47 evicted.
+    assert len(store._by_key) == 3 * (1 + BANDS)

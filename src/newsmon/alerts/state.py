@@ -20,7 +20,7 @@ from newsmon.alerts.matcher import Alert, alert_id
 from newsmon.connectors.search import SearchEngine, WriteBuffer
 
 # Memory overlay size: enough for what a worker writes between two engine refreshes.
-_OVERLAY_SIZE = 20_000
+_OVERLAY_SIZE = 5_000
 
 
 @dataclass(frozen=True)

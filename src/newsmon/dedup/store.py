@@ -14,7 +14,8 @@ from newsmon.connectors.search import SearchEngine, WriteBuffer
 from newsmon.dedup.fingerprint import Fingerprint
 from newsmon.dedup.prefetch import Prefetched
 
-_OVERLAY_SIZE = 20_000
+# Memory overlay size: what a worker writes between two engine refreshes (a few bundles).
+_OVERLAY_SIZE = 5_000
 # Candidates one batch search may return; as many, and the batch is asked article by article.
 _BATCH_CANDIDATES = 1_000
 _BATCH = "batch"
@@ -76,7 +77,11 @@ class MemoryFingerprintStore:
         while self._max_items is not None and len(self._items) > self._max_items:
             _, old = self._items.popitem(last=False)
             for key in (old.fingerprint.text_hash, *old.fingerprint.bands):
-                self._by_key.get(key, set()).discard(old.fingerprint.article_id)
+                holders = self._by_key.get(key)
+                if holders is not None:
+                    holders.discard(old.fingerprint.article_id)
+                    if not holders:
+                        del self._by_key[key]  # band keys are nearly all unique: keep none empty
 
     def flush(self) -> None:
         pass

@@ -163,7 +163,8 @@ class SearchStoryStore:
     with a memory overlay for what it cannot show yet."""
 
     def __init__(self, engine: SearchEngine, index: str) -> None:
-        self._overlay = MemoryStoryStore(max_items=20_000)
+        # What the engine cannot show yet: the last few bundles (each add is scanned per article).
+        self._overlay = MemoryStoryStore(max_items=5_000)
         self._writes = WriteBuffer(engine, index)
         self._prefetched = Prefetched(engine, index)
 
