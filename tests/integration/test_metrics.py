@@ -60,6 +60,8 @@ def test_metrics_of_a_running_pipeline_match_what_happened(world: World, tmp_pat
                 _total(samples, "newsmon_records_read_total", topic=topic) == 23
                 and _total(samples, "newsmon_documents_indexed_total", index=index) == 20
                 and _total(samples, "newsmon_consumer_lag", topic=topic) == 0
+                # Observed when the bundle's offsets are committed, after its outputs.
+                and _total(samples, "newsmon_bundle_seconds_count") >= 1
             )
 
         assert wait_until(caught_up, timeout=240, interval=1), "the metrics never showed the run"
