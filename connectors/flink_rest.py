@@ -71,35 +71,32 @@ def find_job(endpoints: str, name: str) -> FlinkJob | None:
 
 def cancel_job(job: FlinkJob) -> bool:
     """Ask Flink to cancel ``job``; True when Flink accepted (or the job already ended)."""
-    if job.state in TERMINAL_STATES:
-        return True
     url = f"{job.base_url}/jobs/{job.job_id}?mode=cancel"
-    request = urllib.request.Request(url, method="PATCH")  # noqa: S310 - built from our settings
-    try:
-        with urllib.request.urlopen(request, timeout=_TIMEOUT_S) as response:  # noqa: S310
-            return bool(200 <= response.status < 300)
-    except (urllib.error.URLError, OSError) as e:
-        _LOG.warning("Flink did not take the cancel of job %s: %r", job.job_id, e)
-        return False
+    return _ask(job, "cancel", urllib.request.Request(url, method="PATCH"))  # noqa: S310 - our settings
 
 
 def stop_job(job: FlinkJob) -> bool:
     """Ask Flink to stop ``job`` gracefully: its sources finish, a last savepoint completes
     (so the read commits its offsets), the job ends FINISHED. True when Flink accepted.
     Needs a savepoint directory in the cluster's configuration (``state.savepoints.dir``)."""
-    if job.state in TERMINAL_STATES:
-        return True
     request = urllib.request.Request(  # noqa: S310 - built from our settings
         f"{job.base_url}/jobs/{job.job_id}/stop",
         data=json.dumps({"drain": True}).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
     )
+    return _ask(job, "stop", request)
+
+
+def _ask(job: FlinkJob, what: str, request: urllib.request.Request) -> bool:
+    """Send ``request`` about ``job``; True when Flink accepted it (or the job already ended)."""
+    if job.state in TERMINAL_STATES:
+        return True
     try:
         with urllib.request.urlopen(request, timeout=_TIMEOUT_S) as response:  # noqa: S310
             return bool(200 <= response.status < 300)
     except (urllib.error.URLError, OSError) as e:
-        _LOG.warning("Flink did not take the stop of job %s: %r", job.job_id, e)
+        _LOG.warning("Flink did not take the %s of job %s: %r", what, job.job_id, e)
         return False
 
 
