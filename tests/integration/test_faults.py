@@ -18,6 +18,13 @@ from tests.integration.conftest import World, finish_pipeline, pipeline_process
 from tests.integration.servers import Receiver
 
 REUTERS = "reuters21578/reuters21578.jsonl"
+# The articles a rule on every English article alerts on: copies of an earlier one raise none.
+ENGLISH_FIRST_REPORTS = {
+    "bool": {
+        "filter": [{"term": {"language": "en"}}],
+        "must_not": [{"exists": {"field": "duplicate.of"}}],
+    }
+}
 
 
 def test_sigkill_mid_stream_then_restart_indexes_every_article_once(world: World, tmp_path: Path) -> None:
@@ -52,13 +59,7 @@ def test_sigkill_mid_stream_then_restart_indexes_every_article_once(world: World
     # none), none lost on the topic or the webhook.
     search = world.settings.search
     world.engine.refresh(search.alerts_index)
-    first_reports = {
-        "bool": {
-            "filter": [{"term": {"language": "en"}}],
-            "must_not": [{"exists": {"field": "duplicate.of"}}],
-        }
-    }
-    english = world.engine.count(search.articles_index, first_reports)
+    english = world.engine.count(search.articles_index, ENGLISH_FIRST_REPORTS)
     alerts = world.engine.count(search.alerts_index)
     assert alerts == english > 1000
     # Exactly once on the topic: the alerts of the bundle in flight at the kill were in an

@@ -20,9 +20,9 @@ from newsmon.services.workers import worker_pool
 from newsmon.settings import AlertSettings, Settings
 from tests.helpers import real_article_lines
 from tests.integration.conftest import World, finish_pipeline, pipeline_process
+from tests.integration.test_faults import ENGLISH_FIRST_REPORTS, REUTERS
 from tests.integration.test_flink import running_job
 
-REUTERS = "reuters21578/reuters21578.jsonl"
 ARTICLES = 300
 
 
@@ -52,14 +52,8 @@ def assert_each_article_and_alert_once(world: World) -> None:
     assert consumer_lag(world.settings.kafka) == 0
     search = world.settings.search
     world.engine.refresh(search.alerts_index)
-    first_reports = {
-        "bool": {
-            "filter": [{"term": {"language": "en"}}],
-            "must_not": [{"exists": {"field": "duplicate.of"}}],
-        }
-    }
     alerts = world.engine.count(search.alerts_index)
-    assert alerts == world.engine.count(search.articles_index, first_reports) > ARTICLES // 2
+    assert alerts == world.engine.count(search.articles_index, ENGLISH_FIRST_REPORTS) > ARTICLES // 2
     on_topic = world.read_topic(world.settings.kafka.alerts_topic, expected=alerts, timeout=60)
     keys = [m.key for m in on_topic]  # type: ignore[attr-defined]
     assert len(set(keys)) == alerts, "an alert is missing from the alerts topic"
