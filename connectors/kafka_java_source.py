@@ -15,43 +15,22 @@ for the local runner (``connectors/kafka_source.py``), producers, admin and inge
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Mapping
 from typing import Any
 
 import apache_beam as beam
+from apache_beam.io.kafka import ReadFromKafka
 from apache_beam.pvalue import PBegin, PCollection
-from apache_beam.transforms.external import ExternalTransform, NamedTupleBasedPayloadBuilder
 
 from newsmon.connectors.metrics import RECORDS_READ
 from newsmon.messages import KafkaRecord
 from newsmon.settings import KafkaSettings
 
-READ_WITH_METADATA_URN = "beam:transform:org.apache.beam:kafka_read_with_metadata:v1"
-_BYTES = "org.apache.kafka.common.serialization.ByteArrayDeserializer"
 _LOGIN_MODULES = {
     "PLAIN": "org.apache.kafka.common.security.plain.PlainLoginModule",
     "SCRAM-SHA-256": "org.apache.kafka.common.security.scram.ScramLoginModule",
     "SCRAM-SHA-512": "org.apache.kafka.common.security.scram.ScramLoginModule",
 }
-
-
-# The configuration KafkaIO's external read takes, limited to the fields the job server's
-# release (2.62) knows: the Python SDK's own ReadFromKafka sends fields added in later
-# releases, which an older expansion service refuses. Declared by call, not as a class:
-# Beam infers the payload's schema from the field types, which this module's postponed
-# annotations would turn into strings.
-KafkaReadPayload = typing.NamedTuple(  # noqa: UP014
-    "KafkaReadPayload",
-    [
-        ("consumer_config", Mapping[str, str]),
-        ("topics", list[str]),
-        ("key_deserializer", str),
-        ("value_deserializer", str),
-        ("commit_offset_in_finalize", bool),
-        ("timestamp_policy", str),
-    ],
-)
 
 
 def java_consumer_config(settings: KafkaSettings, group_id: str, auto_offset_reset: str) -> dict[str, str]:
@@ -127,22 +106,21 @@ class ReadFromKafkaWithJava(beam.PTransform[PBegin, PCollection[KafkaRecord]]):
         redistribute: bool = False,
     ) -> None:
         super().__init__()
-        self._payload = KafkaReadPayload(
-            consumer_config=dict(consumer_config),
-            topics=[topic],
-            key_deserializer=_BYTES,
-            value_deserializer=_BYTES,
-            commit_offset_in_finalize=True,
-            timestamp_policy="ProcessingTime",
-        )
+        self._consumer_config = dict(consumer_config)
+        self._topic = topic
         self._expansion_service = expansion_service
         self._redistribute = redistribute
 
     def expand(self, pbegin: PBegin) -> PCollection[KafkaRecord]:
-        rows = pbegin | "KafkaIO" >> ExternalTransform(
-            READ_WITH_METADATA_URN,
-            NamedTupleBasedPayloadBuilder(self._payload),
-            self._expansion_service,
+        # Keys and values stay bytes (ReadFromKafka's default deserializers); parsing is
+        # the parse stage's, where a bad record becomes a dead letter.
+        rows = pbegin | "KafkaIO" >> ReadFromKafka(
+            consumer_config=self._consumer_config,
+            topics=[self._topic],
+            commit_offset_in_finalize=True,
+            timestamp_policy=ReadFromKafka.processing_time_policy,
+            with_metadata=True,
+            expansion_service=self._expansion_service,
         )
         records: PCollection[KafkaRecord] = rows | "ToKafkaRecord" >> beam.ParDo(_RecordOfRowFn())
         if self._redistribute:

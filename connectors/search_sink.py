@@ -67,13 +67,13 @@ class _WriteToSearchIndexFn(beam.DoFn):
     def start_bundle(self) -> None:
         self._buffer: list[Indexable] = []
 
-    def process(self, article: Indexable) -> Iterator[TaggedOutput[str, DeadLetter]]:
+    def process(self, article: Indexable) -> Iterator[TaggedOutput]:
         self._buffer.append(article)
         if len(self._buffer) >= self._settings.bulk_max_docs:
             for letter in self._flush():
                 yield TaggedOutput(REJECTED, letter)
 
-    def finish_bundle(self) -> Iterator[TaggedOutput[str, WindowedValue]]:
+    def finish_bundle(self) -> Iterator[TaggedOutput]:
         for letter in self._flush():
             yield TaggedOutput(
                 REJECTED, WindowedValue(letter, GlobalWindow().max_timestamp(), (GlobalWindow(),))

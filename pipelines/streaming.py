@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
+from apache_beam.pipeline import Pipeline
 from apache_beam.pvalue import PCollection
 from apache_beam.runners.runner import PipelineResult
 
@@ -52,7 +52,7 @@ from newsmon.settings import InputSettings, Settings
 _LOG = logging.getLogger(__name__)
 
 
-def build_pipeline(pipeline: beam.Pipeline, settings: Settings, idle_timeout_s: float | None = None) -> None:
+def build_pipeline(pipeline: Pipeline, settings: Settings, idle_timeout_s: float | None = None) -> None:
     """Add the streaming graph to ``pipeline``."""
     read_options = KafkaReadOptions(
         topic=settings.kafka.articles_topic,
@@ -200,7 +200,7 @@ def run_pipeline(settings: Settings, idle_timeout_s: float | None = None) -> Run
     check_message_limits(settings.kafka, settings.input.max_article_bytes)
     job_name = f"newsmon-{settings.kafka.consumer_group}-{uuid.uuid4().hex[:12]}"
     runner, options = make_runner_and_options(settings.pipeline, idle_timeout_s, job_name)
-    pipeline = beam.Pipeline(runner=runner, options=options)
+    pipeline = Pipeline(runner=runner, options=options)
     build_pipeline(pipeline, settings, idle_timeout_s)
     with digests_beside(settings):
         result = pipeline.run()

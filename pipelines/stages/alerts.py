@@ -84,7 +84,7 @@ class _MatchRulesFn(SearchEngineDoFn):
     def finish_bundle(self) -> None:
         self._state.flush()
 
-    def process(self, item: EnrichedArticle) -> Iterator[Alert | TaggedOutput[str, DeadLetter]]:
+    def process(self, item: EnrichedArticle) -> Iterator[Alert | TaggedOutput]:
         if time.monotonic() >= self._next_reload:
             self._reload_rules()
         alerts = isolated(

@@ -47,10 +47,10 @@ class _MarkDuplicatesFn(SearchEngineDoFn):
     def finish_bundle(self) -> None:
         self._store.flush()
 
-    def process(self, batch: list[Article]) -> Iterator[Article | TaggedOutput[str, DeadLetter]]:
+    def process(self, batch: list[Article]) -> Iterator[Article | TaggedOutput]:
         yield from gathered(STAGE, self._outputs(batch))
 
-    def _outputs(self, batch: list[Article]) -> Iterator[Article | TaggedOutput[str, DeadLetter]]:
+    def _outputs(self, batch: list[Article]) -> Iterator[Article | TaggedOutput]:
         fingerprinted: list[tuple[Article, Fingerprint]] = []
         for article in batch:
             fp = isolated(

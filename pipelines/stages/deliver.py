@@ -101,7 +101,7 @@ class _DeliverFn(SearchEngineDoFn):
         self._senders.clear()
         super().teardown()
 
-    def finish_bundle(self) -> Iterator[TaggedOutput[str, WindowedValue]]:
+    def finish_bundle(self) -> Iterator[TaggedOutput]:
         # The bundle's offsets are committed after this: every delivery must be over, and
         # its record written, first.
         for letter in self._harvest(wait=True):
@@ -149,7 +149,7 @@ class _DeliverFn(SearchEngineDoFn):
                 },
             )
 
-    def process(self, batch: list[Alert]) -> Iterator[TaggedOutput[str, DeadLetter]]:
+    def process(self, batch: list[Alert]) -> Iterator[TaggedOutput]:
         outgoing = []
         for alert in batch:
             if not set(alert.channels) - SINK_CHANNELS:

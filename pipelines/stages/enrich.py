@@ -40,7 +40,7 @@ class _EnrichBatchFn(beam.DoFn):
     def setup(self) -> None:
         self._enricher = Enricher.load(self._settings)
 
-    def process(self, batch: list[Article]) -> Iterator[EnrichedArticle | TaggedOutput[str, DeadLetter]]:
+    def process(self, batch: list[Article]) -> Iterator[EnrichedArticle | TaggedOutput]:
         started = time.perf_counter()
         outputs = gathered(STAGE, self._outputs(batch))
         per_article = (time.perf_counter() - started) / len(batch)
@@ -48,7 +48,7 @@ class _EnrichBatchFn(beam.DoFn):
             ENRICH_SECONDS.observe(per_article)
         yield from outputs
 
-    def _outputs(self, batch: list[Article]) -> Iterator[EnrichedArticle | TaggedOutput[str, DeadLetter]]:
+    def _outputs(self, batch: list[Article]) -> Iterator[EnrichedArticle | TaggedOutput]:
         try:
             results = list(self._enricher.enrich_many(batch, self._settings.batch_size))
         except Exception:

@@ -36,7 +36,7 @@ class _ParseFn(beam.DoFn):
     def setup(self) -> None:
         serve_worker_metrics()  # an SDK worker of `newsmon workers` serves its own metrics
 
-    def process(self, record: KafkaRecord) -> Iterator[Article | TaggedOutput[str, DeadLetter]]:
+    def process(self, record: KafkaRecord) -> Iterator[Article | TaggedOutput]:
         result = parse_record(record, self._limits)
         if isinstance(result, DeadLetter):
             self._rejected.inc()

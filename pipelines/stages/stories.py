@@ -50,14 +50,10 @@ class _AssignStoriesFn(SearchEngineDoFn):
     def finish_bundle(self) -> None:
         self._store.flush()
 
-    def process(
-        self, batch: list[EnrichedArticle]
-    ) -> Iterator[EnrichedArticle | TaggedOutput[str, DeadLetter]]:
+    def process(self, batch: list[EnrichedArticle]) -> Iterator[EnrichedArticle | TaggedOutput]:
         yield from gathered(STAGE, self._outputs(batch))
 
-    def _outputs(
-        self, batch: list[EnrichedArticle]
-    ) -> Iterator[EnrichedArticle | TaggedOutput[str, DeadLetter]]:
+    def _outputs(self, batch: list[EnrichedArticle]) -> Iterator[EnrichedArticle | TaggedOutput]:
         looked_up: list[tuple[EnrichedArticle, tuple[StoryFeatures, str | None]]] = []
         for item in batch:
             found = isolated(STAGE, item, item.id, partial(_lookup_of, item))

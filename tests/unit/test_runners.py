@@ -1,9 +1,10 @@
 """Runner selection: the options each runner setting produces (no runner started)."""
 
+import apache_beam
 from apache_beam.options.pipeline_options import PortableOptions, StandardOptions
 
 from newsmon.pipelines.runners import FlinkExtraOptions, make_runner_and_options
-from newsmon.settings import FlinkSettings, PipelineSettings
+from newsmon.settings import FlinkSettings, LocalServicesSettings, PipelineSettings
 
 
 def test_python_runner_is_the_local_fn_api_runner_without_a_runner_option() -> None:
@@ -60,3 +61,8 @@ def test_other_runners_get_the_runner_option_and_the_extra_arguments() -> None:
     runner, options = make_runner_and_options(settings)
     assert runner == "DataflowRunner"
     assert options.get_all_options()["region"] == "europe-west1"
+
+
+def test_the_python_sdk_is_the_release_of_the_flink_job_server() -> None:
+    # Beam supports a job server and SDK of one release; a skew only shows as odd failures.
+    assert apache_beam.__version__ == LocalServicesSettings().flink_job_server_beam_version
