@@ -10,8 +10,9 @@ of it for one minute every ``--burst-every`` minutes. Every article gets its own
 (Reuters articles, the corpus cycled: a later pass's text is a near copy the duplicate
 check finds). Every 30 s a row: produced, indexed, consumer lag, RSS of each worker. At the
 end: articles in / indexed / copies / dead-lettered / alerts, produce -> indexed p50 and
-p99 (sampled articles, real-time gets), lag after each burst, RSS growth (from minute
-``--rss-start-min``, once the workers are warm, to the end), and PASS/FAIL:
+p99 (sampled articles, real-time gets), lag after each burst, RSS growth (the median of
+each worker's rows over ``--rss-window-min`` minutes from minute ``--rss-start-min``, once
+the workers are warm, against the median over the last as many minutes), and PASS/FAIL:
 every article indexed exactly once, no alert twice, lag back near zero after each burst,
 RSS growth under 10%.
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -156,7 +158,7 @@ def soak(args: argparse.Namespace) -> bool:
             next_row = started + ROW_EVERY_S
             burst_lags: list[tuple[int, int]] = []
             burst_ended_at: float | None = None
-            rss_start: dict[int, float] = {}
+            rss_rows: list[tuple[float, dict[int, float]]] = []
             sent_at_rate = 0.0
             last = started
             while (now := time.monotonic()) < end:
@@ -180,8 +182,7 @@ def soak(args: argparse.Namespace) -> bool:
                     burst_ended_at = float("inf")  # once per burst
                 if now >= next_row:
                     rss = _rss(workers)
-                    if not rss_start and minute >= args.rss_start_min:
-                        rss_start = rss  # "start": warmed up (spaCy's caches fill in the first minutes)
+                    rss_rows.append((minute, rss))
                     print(
                         f"{minute:6.1f} {feed.produced:9d} {world.indexed():8d} {_lag(world):6d}  "
                         f"{', '.join(f'{v:.0f}' for v in rss.values())}",
@@ -192,14 +193,34 @@ def soak(args: argparse.Namespace) -> bool:
             producer.flush()
             total = feed.produced
             drained = wait_until(lambda: world.indexed() >= total, 900, 1.0)
-            rss_end = _rss(workers)
             time.sleep(2)  # let the last sampled gets land
             latencies.stop.set()
         finally:
             pipeline.terminate()  # stops a Flink job too
             pipeline.wait(timeout=120)
             producer.close()
+        rss_start, rss_end = rss_medians(rss_rows, args.rss_start_min, args.rss_window_min)
+        first = rss_rows[0][1] if rss_rows else {}
+        print("RSS per worker at the first row: " + ", ".join(f"{v:.0f} MiB" for v in first.values()))
         return report(world, total, drained, latencies, burst_lags, rss_start, rss_end, args, kind)
+
+
+def rss_medians(
+    rows: list[tuple[float, dict[int, float]]], start_min: float, window_min: float
+) -> tuple[dict[int, float], dict[int, float]]:
+    """Each worker's median RSS over ``window_min`` minutes from ``start_min`` ("start",
+    once warm: spaCy's caches and the overlays fill in the first minutes) and over the last
+    ``window_min`` minutes ("end"). Medians, because one row catches a bundle in flight."""
+    if not rows:
+        return {}, {}
+    last = rows[-1][0]
+    early = [rss for minute, rss in rows if start_min <= minute < start_min + window_min]
+    late = [rss for minute, rss in rows if minute > last - window_min]
+    pids = rows[0][1].keys()
+    return (
+        {p: statistics.median(r[p] for r in early) for p in pids} if early else {},
+        {p: statistics.median(r[p] for r in late) for p in pids},
+    )
 
 
 def report(
@@ -271,7 +292,8 @@ def main() -> None:
     parser.add_argument("--burst-every", type=int, default=10, help="minutes; 0: no bursts")
     parser.add_argument("--recovery-s", type=float, default=120, help="when the lag is read after a burst")
     parser.add_argument("--lag-tolerance", type=int, default=50, help="'near zero' lag, in articles")
-    parser.add_argument("--rss-start-min", type=float, default=2, help="minute of the 'start' RSS")
+    parser.add_argument("--rss-start-min", type=float, default=3, help="minute the 'start' RSS window opens")
+    parser.add_argument("--rss-window-min", type=float, default=3, help="minutes of each RSS median")
     parser.add_argument("--partitions", type=int, default=2)
     parser.add_argument("--capacity-articles", type=int, default=300)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)

@@ -49,7 +49,9 @@ class _MatchRulesFn(SearchEngineDoFn):
         if self.engine is not None and self._search is not None:
             # Windowed-rule state lives in the search engine: it survives restarts.
             search = self._search
-            self._state = SearchAlertState(self.engine, search.rule_matches_index, search.alerts_index)
+            self._state = SearchAlertState(
+                self.engine, search.rule_matches_index, search.alerts_index, search.overlay_items
+            )
             self._rule_store = RuleStore(self.engine, search.rules_index, self._alerts)
         minutes = self._alerts.allowed_lateness_minutes
         self._lateness = timedelta(minutes=minutes) if minutes is not None else None

@@ -41,7 +41,9 @@ class _MarkDuplicatesFn(SearchEngineDoFn):
         super().setup()
         self._store: FingerprintStore = MemoryFingerprintStore(max_items=100_000)
         if self.engine is not None and self._search is not None:
-            self._store = SearchFingerprintStore(self.engine, self._search.fingerprints_index)
+            self._store = SearchFingerprintStore(
+                self.engine, self._search.fingerprints_index, self._search.overlay_items
+            )
         self._window = timedelta(days=self._dedup.window_days)
 
     def finish_bundle(self) -> None:

@@ -44,7 +44,9 @@ class _AssignStoriesFn(SearchEngineDoFn):
         super().setup()
         self._store: StoryStore = MemoryStoryStore(max_items=100_000)
         if self.engine is not None and self._search is not None:
-            self._store = SearchStoryStore(self.engine, self._search.fingerprints_index)
+            self._store = SearchStoryStore(
+                self.engine, self._search.fingerprints_index, self._search.overlay_items
+            )
         self._window = timedelta(hours=self._dedup.story_window_hours)
 
     def finish_bundle(self) -> None:

@@ -152,6 +152,13 @@ class SearchSettings(BaseModel):
     fingerprints_index: str = Field(
         default="newsmon-fingerprints", description="Article fingerprints for the duplicate check."
     )
+    overlay_items: PositiveInt = Field(
+        default=2_000,
+        description=(
+            "Each worker's memory of its own latest fingerprints, stories and alert state, "
+            "for what the engine does not show until its next refresh: a few bundles."
+        ),
+    )
     bulk_max_docs: PositiveInt = 500
     bulk_max_bytes: PositiveInt = 5 * 1024 * 1024
     bulk_max_retries: PositiveInt = 8

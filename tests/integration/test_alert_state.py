@@ -17,7 +17,9 @@ def _restarted(world: World, alerts: list[Alert]) -> SearchAlertState:
         world.engine.index_document(search.alerts_index, alert.id, alert.to_document())
     world.engine.refresh(search.rule_matches_index)
     world.engine.refresh(search.alerts_index)
-    return SearchAlertState(world.engine, search.rule_matches_index, search.alerts_index)
+    return SearchAlertState(
+        world.engine, search.rule_matches_index, search.alerts_index, search.overlay_items
+    )
 
 
 def test_a_burst_read_out_of_order_across_restarts_alerts_once(world: World) -> None:

@@ -107,7 +107,7 @@ def test_batched_lookups_give_the_answers_of_one_by_one_lookups(
     prints = [fingerprint(a.id, a.event_time, a.body) for a in articles]
     index = world.settings.search.fingerprints_index
 
-    one_by_one = SearchFingerprintStore(world.engine, index + "-single")
+    one_by_one = SearchFingerprintStore(world.engine, index + "-single", overlay_items=2_000)
     expected = []
     for fp in prints:
         expected.append(check_duplicate(fp, one_by_one, week))
@@ -116,7 +116,7 @@ def test_batched_lookups_give_the_answers_of_one_by_one_lookups(
 
     monkeypatch.setattr(store, "_BATCH_CANDIDATES", batch_candidates)
     spy = CountingEngine(world.engine)
-    batched = SearchFingerprintStore(spy, index)  # type: ignore[arg-type]
+    batched = SearchFingerprintStore(spy, index, overlay_items=2_000)  # type: ignore[arg-type]
     answers = []
     for start in range(0, len(prints), 20):
         batch = prints[start : start + 20]

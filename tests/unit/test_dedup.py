@@ -139,3 +139,28 @@ def test_a_bounded_fingerprint_store_forgets_the_keys_of_what_it_evicted() -> No
     assert store.get("a0") is None and store.get("a49") is not None
     # The 3 kept, a text hash and BANDS band keys each: nothing left of the 47 evicted.
     assert len(store._by_key) == 3 * (1 + BANDS)
+
+
+def test_a_bounded_fingerprint_store_still_finds_an_article_whose_key_an_evicted_one_shared() -> None:
+    from datetime import UTC, datetime
+
+    from newsmon.dedup.fingerprint import BANDS, Fingerprint
+    from newsmon.dedup.store import MemoryFingerprintStore, Remembered
+
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    shared = tuple(range(2 * BANDS))  # every band key shared
+    store = MemoryFingerprintStore(max_items=2)
+    first = Fingerprint("first", when, "same-text", shared, size=10)
+    second = Fingerprint("second", when, "same-text", shared, size=10)
+    store.add(Remembered(first, None))
+    store.add(Remembered(second, "first"))
+    store.add(Remembered(second, "first"))  # a replay: still one entry
+    probe = Fingerprint("probe", when, "same-text", shared, size=10)
+    assert sorted(r.fingerprint.article_id for r in store.candidates(probe, when, when)) == [
+        "first",
+        "second",
+    ]
+    other = Fingerprint("other", when, "other-text", tuple(range(10_000, 10_000 + 2 * BANDS)), size=10)
+    store.add(Remembered(other, None))  # evicts "first"
+    assert [r.fingerprint.article_id for r in store.candidates(probe, when, when)] == ["second"]
+    assert store.get("second") == Remembered(second, "first")

@@ -19,9 +19,6 @@ from typing import Any, Protocol
 from newsmon.alerts.matcher import Alert, alert_id
 from newsmon.connectors.search import SearchEngine, WriteBuffer
 
-# Memory overlay size: enough for what a worker writes between two engine refreshes.
-_OVERLAY_SIZE = 5_000
-
 
 @dataclass(frozen=True)
 class FiredAlert:
@@ -143,11 +140,11 @@ class SearchAlertState:
     """State in the search engine (survives restarts), with a memory overlay for what the
     engine cannot show yet."""
 
-    def __init__(self, engine: SearchEngine, state_index: str, alerts_index: str) -> None:
+    def __init__(self, engine: SearchEngine, state_index: str, alerts_index: str, overlay_items: int) -> None:
         self._engine = engine
         self._state_index = state_index
         self._alerts_index = alerts_index
-        self._overlay = MemoryAlertState(max_items=_OVERLAY_SIZE)
+        self._overlay = MemoryAlertState(max_items=overlay_items)
         self._writes = WriteBuffer(engine, state_index)
 
     def _search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -14,8 +14,6 @@ from newsmon.connectors.search import SearchEngine, WriteBuffer
 from newsmon.dedup.fingerprint import Fingerprint
 from newsmon.dedup.prefetch import Prefetched
 
-# Memory overlay size: what a worker writes between two engine refreshes (a few bundles).
-_OVERLAY_SIZE = 5_000
 # Candidates one batch search may return; as many, and the batch is asked article by article.
 _BATCH_CANDIDATES = 1_000
 _BATCH = "batch"
@@ -53,9 +51,15 @@ class FingerprintStore(Protocol):
 
 
 class MemoryFingerprintStore:
+    """Fingerprints in memory, indexed by text hash and band key.
+
+    Kept compact, as it is every worker's overlay: an index entry holds the one article
+    with that key (band keys are nearly all unique), a set only once a second one shares
+    it, and the fingerprint is stored without its cached band keys."""
+
     def __init__(self, max_items: int | None = None) -> None:
         self._items: OrderedDict[str, Remembered] = OrderedDict()
-        self._by_key: dict[str, set[str]] = {}
+        self._by_key: dict[str, str | set[str]] = {}
         self._max_items = max_items
 
     def get(self, article_id: str) -> Remembered | None:
@@ -64,24 +68,40 @@ class MemoryFingerprintStore:
     def candidates(self, fp: Fingerprint, since: datetime, until: datetime) -> list[Remembered]:
         ids: set[str] = set()
         for key in (fp.text_hash, *fp.bands):
-            ids |= self._by_key.get(key, set())
+            holders = self._by_key.get(key)
+            if isinstance(holders, str):
+                ids.add(holders)
+            elif holders is not None:
+                ids |= holders
         ids.discard(fp.article_id)
         found = (self._items[i] for i in ids if i in self._items)
         return [r for r in found if since <= r.fingerprint.event_time <= until]
 
     def add(self, remembered: Remembered) -> None:
         fp = remembered.fingerprint
-        self._items[fp.article_id] = remembered
+        article_id = fp.article_id
+        if article_id in self._items:
+            self._forget(article_id)
         for key in (fp.text_hash, *fp.bands):
-            self._by_key.setdefault(key, set()).add(fp.article_id)
+            holders = self._by_key.setdefault(key, article_id)
+            if isinstance(holders, set):
+                holders.add(article_id)
+            elif holders != article_id:
+                self._by_key[key] = {holders, article_id}
+        self._items[article_id] = Remembered(replace(fp), remembered.original)
         while self._max_items is not None and len(self._items) > self._max_items:
-            _, old = self._items.popitem(last=False)
-            for key in (old.fingerprint.text_hash, *old.fingerprint.bands):
-                holders = self._by_key.get(key)
-                if holders is not None:
-                    holders.discard(old.fingerprint.article_id)
-                    if not holders:
-                        del self._by_key[key]  # band keys are nearly all unique: keep none empty
+            self._forget(next(iter(self._items)))
+
+    def _forget(self, article_id: str) -> None:
+        old = self._items.pop(article_id).fingerprint
+        for key in (old.text_hash, *old.bands):
+            holders = self._by_key.get(key)
+            if holders == article_id:
+                del self._by_key[key]
+            elif isinstance(holders, set):
+                holders.discard(article_id)
+                if len(holders) == 1:
+                    self._by_key[key] = holders.pop()
 
     def flush(self) -> None:
         pass
@@ -169,8 +189,8 @@ class _BatchCandidates:
 class SearchFingerprintStore:
     """Fingerprints in the search engine's fingerprints index."""
 
-    def __init__(self, engine: SearchEngine, index: str) -> None:
-        self._overlay = MemoryFingerprintStore(max_items=_OVERLAY_SIZE)
+    def __init__(self, engine: SearchEngine, index: str, overlay_items: int) -> None:
+        self._overlay = MemoryFingerprintStore(max_items=overlay_items)
         self._writes = WriteBuffer(engine, index)
         self._prefetched = Prefetched(engine, index)
         self._batch: _BatchCandidates | None = None

@@ -10,6 +10,7 @@ article starts a story of its own (story id = its id). A copy joins its first co
 from __future__ import annotations
 
 import re
+import sys
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -50,11 +51,12 @@ def story_features(item: EnrichedArticle, event_time: datetime) -> StoryFeatures
     top = sorted(entities, key=lambda e: (-e.count, e.key))[:SALIENT_ENTITIES]
     lead = " ".join(item.article.body.split()[:LEAD_WORDS])
     words = {w for w in normalise(f"{item.article.title} {lead}").split() if _LETTERS.match(w)}
+    # Interned: the overlay keeps thousands of these, and the same words and keys recur.
     return StoryFeatures(
         article_id=item.article.id,
         event_time=event_time,
-        entity_keys=tuple(sorted(e.key for e in top)),
-        words=frozenset(words - _STOPWORDS),
+        entity_keys=tuple(sorted(sys.intern(e.key) for e in top)),
+        words=frozenset(sys.intern(w) for w in words - _STOPWORDS),
     )
 
 
@@ -162,9 +164,9 @@ class SearchStoryStore:
     """Story features in the search engine's fingerprints index (documents ``story:<id>``),
     with a memory overlay for what it cannot show yet."""
 
-    def __init__(self, engine: SearchEngine, index: str) -> None:
+    def __init__(self, engine: SearchEngine, index: str, overlay_items: int) -> None:
         # What the engine cannot show yet: the last few bundles (each add is scanned per article).
-        self._overlay = MemoryStoryStore(max_items=5_000)
+        self._overlay = MemoryStoryStore(max_items=overlay_items)
         self._writes = WriteBuffer(engine, index)
         self._prefetched = Prefetched(engine, index)
 
