@@ -110,7 +110,11 @@ class Destination:
     transactional_id: str | None = None
 
 
-class _ProduceFn(beam.DoFn, Generic[T]):
+class TopicWriter(Generic[T]):
+    """Writes elements to ``destination``'s topic; :meth:`finish` waits until Kafka
+    acknowledged them all. Not a DoFn: :class:`WriteToKafka` wraps it, and a stage that
+    does more around the writes (``pipelines/stages/publish.py``) calls it itself."""
+
     def __init__(self, settings: KafkaSettings, destination: Destination) -> None:
         self._settings = settings
         self._topic = destination.topic
@@ -121,9 +125,11 @@ class _ProduceFn(beam.DoFn, Generic[T]):
         self._written = Metrics.counter("newsmon.kafka_sink", destination.counter)
         self._reduced = Metrics.counter("newsmon.kafka_sink", "messages_reduced")
 
-    def setup(self) -> None:
+    def open(self) -> None:
+        """Make the producer (in ``DoFn.setup``)."""
         self._transaction: BundleTransaction | None = None
         self._producer: KafkaProducer | None = None
+        self._futures: list[tuple[T, KafkaMessage, Any]] = []
         if self._transactional_id is not None:
             self._transaction = BundleTransaction.of(self._settings, self._transactional_id)
         else:
@@ -131,10 +137,7 @@ class _ProduceFn(beam.DoFn, Generic[T]):
                 self._settings, max_request_size=self._settings.dead_letter_max_bytes
             )
 
-    def start_bundle(self) -> None:
-        self._futures: list[tuple[T, KafkaMessage, Any]] = []
-
-    def process(self, element: T) -> None:
+    def send(self, element: T) -> None:
         message = self._to_message(element)
         self._futures.append((element, message, self._send(self._topic, *message)))
 
@@ -150,24 +153,30 @@ class _ProduceFn(beam.DoFn, Generic[T]):
         except RECORD_ERRORS as e:
             return _Failed(e)
 
-    def finish_bundle(self) -> None:
-        # The bundle (and so the source's offset commit) completes only once Kafka
-        # acknowledged every message: a failure here replays the bundle instead.
+    def finish(self) -> list[T]:
+        """Wait for Kafka to acknowledge every element sent since the last call; return
+        those written to the topic (not those written reduced to the dead-letter topic)."""
         if not self._futures:
-            return
+            return []
         self._flush()
         refused = []
+        written = []
         for element, message, future in self._futures:
             try:
                 future.get(timeout=30)
+                written.append(element)
             except RECORD_ERRORS as e:
                 refused.append((element, message, e))
             except Exception as e:
                 raise NewsmonError(f"could not write to Kafka topic {self._topic}: {e}") from e
-        reduced = sum(self._rescue(element, message, error) for element, message, error in refused)
-        self._reduced.inc(reduced)
-        self._written.inc(len(self._futures) - reduced)
+        for element, message, error in refused:
+            if self._rescue(element, message, error):
+                self._reduced.inc()
+            else:
+                written.append(element)
+        self._written.inc(len(written))
         self._futures = []
+        return written
 
     def _rescue(self, element: T, message: KafkaMessage, error: Exception) -> bool:
         """Write a refused element again, alone (the broker refuses whole batches), else its
@@ -206,10 +215,29 @@ class _ProduceFn(beam.DoFn, Generic[T]):
         elif self._producer is not None:
             self._producer.flush()
 
-    def teardown(self) -> None:
+    def close(self) -> None:
         producer = getattr(self, "_producer", None)
         if producer is not None:
             producer.close(timeout=10)
+
+
+class _ProduceFn(beam.DoFn, Generic[T]):
+    def __init__(self, settings: KafkaSettings, destination: Destination) -> None:
+        self._writer = TopicWriter[T](settings, destination)
+
+    def setup(self) -> None:
+        self._writer.open()
+
+    def process(self, element: T) -> None:
+        self._writer.send(element)
+
+    def finish_bundle(self) -> None:
+        # The bundle (and so the source's offset commit) completes only once Kafka
+        # acknowledged every message: a failure here replays the bundle instead.
+        self._writer.finish()
+
+    def teardown(self) -> None:
+        self._writer.close()
 
 
 class _Failed:
@@ -244,12 +272,12 @@ def WriteDeadLetters(settings: KafkaSettings, topic: str | None = None) -> Write
     )
 
 
-def WriteAlertsToKafka(  # noqa: N802
+def alerts_destination(
     settings: KafkaSettings, topic: str | None = None, transactional_id: str | None = None
-) -> WriteToKafka[Alert]:
-    """Alerts to the alerts topic, as JSON keyed by alert id; with ``transactional_id``,
-    in the bundle's transaction, committed with the source's offsets (exactly once)."""
-    destination = Destination(
+) -> Destination:
+    """The alerts topic: JSON keyed by alert id; with ``transactional_id``, in the bundle's
+    transaction, committed with the source's offsets (exactly once)."""
+    return Destination(
         topic or settings.alerts_topic,
         alert_message,
         "alerts_written",
@@ -257,4 +285,10 @@ def WriteAlertsToKafka(  # noqa: N802
         settings.dead_letter_topic,
         transactional_id,
     )
-    return WriteToKafka(settings, destination)
+
+
+def WriteAlertsToKafka(  # noqa: N802
+    settings: KafkaSettings, topic: str | None = None, transactional_id: str | None = None
+) -> WriteToKafka[Alert]:
+    """Alerts to the alerts topic (:func:`alerts_destination`)."""
+    return WriteToKafka(settings, alerts_destination(settings, topic, transactional_id))

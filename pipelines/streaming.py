@@ -46,6 +46,7 @@ from newsmon.pipelines.stages.dedup import MarkDuplicates
 from newsmon.pipelines.stages.deliver import DeliverAlerts
 from newsmon.pipelines.stages.enrich import EnrichArticles
 from newsmon.pipelines.stages.parse import ParseArticles
+from newsmon.pipelines.stages.publish import PublishAlertsOnce
 from newsmon.pipelines.stages.stories import AssignStories
 from newsmon.settings import InputSettings, Settings
 
@@ -103,9 +104,13 @@ def build_pipeline(pipeline: Pipeline, settings: Settings, idle_timeout_s: float
         )
         matched.dead_letters | "WriteMatchDeadLetters" >> WriteDeadLetters(settings.kafka)
         alerts = matched.alerts
-        alerts | "WriteAlertsToKafka" >> WriteAlertsToKafka(
-            settings.kafka, transactional_id=read_options.transactional_id
-        )
+        if read_options.transactional_id is not None:
+            # With the source's offsets, in one Kafka transaction: each alert once.
+            alerts | "WriteAlertsToKafka" >> WriteAlertsToKafka(
+                settings.kafka, transactional_id=read_options.transactional_id
+            )
+        else:
+            alerts | "PublishAlertsOnce" >> PublishAlertsOnce(settings.kafka, settings.search)
         indexed_alerts = alerts | "IndexAlerts" >> WriteToSearchIndex(
             settings.search, settings.search.alerts_index
         )

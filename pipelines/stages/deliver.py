@@ -9,8 +9,9 @@ Sending happens on one background thread per channel (in order within a channel)
 slow or failing endpoint holds up neither the NLP of the next articles nor the other
 channels; the bundle ends once its deliveries are done.
 
-Each successful delivery leaves a record (alert id + channel) in the rule-state index,
-written at the end of the bundle (before its offsets are committed); an alert delivered
+Each successful delivery leaves a record (alert id + channel) in the rule-state index
+(``connectors/search/deliveries.py``), written at the end of the bundle (before its
+offsets are committed); an alert delivered
 before (a replay after a crash, a producer retry) is not sent to that channel again. A
 crash between a delivery and the end of its bundle can repeat that notification
 (at-least-once; receivers dedupe on the alert id), but never lose it. (Checking the
@@ -20,12 +21,10 @@ delivery ran.)
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
 from functools import partial
 
 import apache_beam as beam
@@ -37,7 +36,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 from newsmon.alerts.matcher import Alert
 from newsmon.connectors.metrics import DELIVERIES
 from newsmon.connectors.notify import DeliveryResult, deliver
-from newsmon.connectors.search import WriteBuffer
+from newsmon.connectors.search.deliveries import DeliveryLog
 from newsmon.messages import DeadLetter
 from newsmon.pipelines.stages.engine_fn import SearchEngineDoFn
 from newsmon.settings import AlertSettings, ChannelSettings, SearchSettings
@@ -48,11 +47,6 @@ SINK_CHANNELS = frozenset({"index", "kafka"})
 # Alerts whose delivery records are looked up with one multi-get.
 _LOOKUP_BATCH = 64
 _LOG = logging.getLogger(__name__)
-
-
-def delivery_id(alert: Alert, reference: str) -> str:
-    """Id of the record that ``alert`` reached the channel ``reference``."""
-    return hashlib.sha256(f"delivered\n{alert.id}\n{reference}".encode()).hexdigest()[:32]
 
 
 def due_channels(
@@ -87,11 +81,11 @@ class _DeliverFn(SearchEngineDoFn):
 
     def setup(self) -> None:
         super().setup()
-        self._records: WriteBuffer | None = None
+        self._log: DeliveryLog | None = None
         if self.engine is not None and self._search is not None:
-            self._records = WriteBuffer(self.engine, self._search.rule_matches_index)
-        # Delivery records of this bundle: sent or being sent by it, or found by lookup.
-        self._sent: set[str] = set()
+            self._log = DeliveryLog(self.engine, self._search.rule_matches_index)
+        # Without an engine (tests, the batch command): this bundle's deliveries only.
+        self._taken: set[tuple[str, str]] = set()
         self._senders: dict[str, ThreadPoolExecutor] = {}
         self._pending: deque[tuple[Alert, Future[DeliveryResult]]] = deque()
 
@@ -108,46 +102,23 @@ class _DeliverFn(SearchEngineDoFn):
             yield TaggedOutput(
                 DEAD_LETTERS, WindowedValue(letter, GlobalWindow().max_timestamp(), (GlobalWindow(),))
             )
-        if self._records is not None:
-            self._records.flush()
-        self._sent.clear()
-
-    def _look_up_records(self, alerts: list[Alert]) -> None:
-        """Add to ``_sent`` the delivery records of these alerts that earlier bundles wrote
-        (one multi-get for the batch; a get by id is real-time, so a record flushed by the
-        previous bundle is seen at once)."""
-        if self.engine is None or self._search is None:
-            return
-        records = [
-            delivery_id(alert, reference)
-            for alert in alerts
-            for reference in alert.channels
-            if reference not in SINK_CHANNELS
-        ]
-        records = [r for r in records if r not in self._sent]
-        if records:
-            engine, index = self.engine, self._search.rule_matches_index
-            found = engine.with_retries(lambda: engine.get_many(index, records))
-            self._sent.update(record for record, source in found.items() if source is not None)
+        if self._log is not None:
+            self._log.flush()
+            self._log.forget()
+        self._taken.clear()
 
     def _sent_before(self, alert: Alert, reference: str) -> bool:
-        if delivery_id(alert, reference) not in self._sent:
-            return False
-        self._repeats.inc()
-        return True
+        seen = (alert.id, reference) in self._taken
+        if self._log is not None:
+            seen = self._log.reached(alert, reference)
+        if seen:
+            self._repeats.inc()
+        return seen
 
-    def _record(self, alert: Alert, reference: str) -> None:
-        if self._records is not None:
-            self._records.add(
-                delivery_id(alert, reference),
-                {
-                    "kind": "delivery",
-                    "rule_id": alert.rule_id,
-                    "article_id": alert.article_id,
-                    "event_time": datetime.now(UTC).isoformat(),
-                    "keys": [alert.id, reference],
-                },
-            )
+    def _take(self, alert: Alert, reference: str) -> None:
+        self._taken.add((alert.id, reference))
+        if self._log is not None:
+            self._log.taken(alert, reference)
 
     def process(self, batch: list[Alert]) -> Iterator[TaggedOutput]:
         outgoing = []
@@ -158,11 +129,12 @@ class _DeliverFn(SearchEngineDoFn):
                 self._digested.inc()  # its rule's channels get it in the next digest
                 continue
             outgoing.append(alert)
-        self._look_up_records(outgoing)
+        if self._log is not None:
+            self._log.look_up([(a, r) for a in outgoing for r in a.channels if r not in SINK_CHANNELS])
         for alert in outgoing:
             for reference, channel in due_channels(alert, self._settings, partial(self._sent_before, alert)):
                 # Taken now: the same alert again in this bundle (a replay) is not sent twice.
-                self._sent.add(delivery_id(alert, reference))
+                self._take(alert, reference)
                 self._pending.append((alert, self._send(reference, channel, alert)))
         for letter in self._harvest(wait=False):
             yield TaggedOutput(DEAD_LETTERS, letter)
@@ -188,10 +160,13 @@ class _DeliverFn(SearchEngineDoFn):
             DELIVERIES.labels(result.channel, "delivered" if result.ok else "failed").inc()
             if result.ok:
                 self._delivered.inc()
-                self._record(alert, result.channel)
+                if self._log is not None:
+                    self._log.note(alert, result.channel)
                 continue
             self._failed.inc()
-            self._sent.discard(delivery_id(alert, result.channel))
+            self._taken.discard((alert.id, result.channel))
+            if self._log is not None:
+                self._log.failed(alert, result.channel)
             _LOG.warning(
                 "delivery failed channel=%s alert=%s error=%s", result.channel, alert.id, result.error
             )
