@@ -241,11 +241,13 @@ def report(
     copies = world.engine.count(search.articles_index, {"exists": {"field": "duplicate.of"}})
     alerts = world.engine.count(search.alerts_index)
     dead = _topic_size(world, world.kafka.dead_letter_topic)
+    on_topic = _committed_messages(world, world.kafka.alerts_topic)
     sent = [headers.get("X-Newsmon-Alert-Id") for headers, _ in world.receiver.requests]
     growth = max((rss_end[p] - rss_start[p]) / rss_start[p] for p in rss_start) if rss_start else 0.0
     print(
         f"in {total}, indexed {indexed}, copies {copies}, dead-lettered {dead}, alerts {alerts} "
-        f"(indexed; webhook deliveries {len(sent)}, distinct {len(set(sent))})"
+        f"(indexed; on the alerts topic {on_topic}; webhook deliveries {len(sent)}, "
+        f"distinct {len(set(sent))})"
     )
     print(
         f"produce -> indexed: p50 {_percentile(latencies.seconds, 0.5):.1f} s, "
@@ -259,7 +261,7 @@ def report(
     )
     checks = {
         "every article indexed exactly once": drained and indexed == total,
-        "no alert delivered twice": len(sent) == len(set(sent)),
+        "no alert delivered or published twice": len(sent) == len(set(sent)) and on_topic == alerts,
         "lag near zero after each burst": all(0 <= lag <= args.lag_tolerance for _, lag in burst_lags),
         "RSS growth under 10%": growth < 0.10,
     }
@@ -277,6 +279,27 @@ def _topic_size(world: BenchWorld, topic: str) -> int:
         tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         end, begin = consumer.end_offsets(tps), consumer.beginning_offsets(tps)
         return sum(end[tp] - begin[tp] for tp in tps)
+    finally:
+        consumer.close()
+
+
+def _committed_messages(world: BenchWorld, topic: str) -> int:
+    """Messages a ``read_committed`` consumer reads from ``topic`` (offsets also count
+    transaction markers and aborted writes)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(**world.kafka.client_config(), isolation_level="read_committed")
+    try:
+        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(tps)
+        consumer.seek_to_beginning()
+        end = consumer.end_offsets(tps)
+        count = 0
+        deadline = time.monotonic() + 120
+        while any(consumer.position(tp) < end[tp] for tp in tps) and time.monotonic() < deadline:
+            batch = consumer.poll(timeout_ms=1000, max_records=5000)
+            count += sum(len(records) for records in batch.values())
+        return count
     finally:
         consumer.close()
 
