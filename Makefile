@@ -4,14 +4,17 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo flink-demo bench soak serve test audit lock lint typecheck unit integration services-up down status clean
+.PHONY: check setup demo flink-demo bench soak serve test audit lock lint typecheck unit integration services-up down status clean
 
+# Quiet: pip's and setuptools' output goes to $(VENV)/install.log, shown only on failure.
 $(STAMP): pyproject.toml requirements.lock
-	scripts/bootstrap-system.sh
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]' -c requirements.lock
-	touch $(STAMP)
+	@scripts/bootstrap-system.sh
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing newsmon and its tools into $(VENV) (log: $(VENV)/install.log)"
+	@{ $(BIN)/python -m pip install -q --upgrade pip && \
+	   $(BIN)/python -m pip install -q -e '.[dev]' -c requirements.lock; } > $(VENV)/install.log 2>&1 \
+	   || { cat $(VENV)/install.log; echo "install failed (log: $(VENV)/install.log)"; exit 1; }
+	@touch $(STAMP)
 
 ## setup: install system packages if missing, then a virtualenv with newsmon and its tools
 setup: $(STAMP)
@@ -20,11 +23,14 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/newsmon demo
 
-## test: lint, type-check, audit the dependencies, then every test (starts the local services if needed)
-test: setup lint typecheck audit
+## check: the fast lane: lint, types and the unit tests (no services)
+check: lint typecheck unit
+
+## test: the fast lane, the dependency audit, then every other test (starts the local services if needed)
+test: check audit
 	scripts/bootstrap-system.sh --test
 	$(BIN)/newsmon services up
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not unit"
 
 ## serve: the desk (dashboard and API) on http://127.0.0.1:8080 (writes need NEWSMON_API__TOKEN)
 serve: setup
@@ -51,7 +57,7 @@ typecheck: setup
 	MYPY=$(BIN)/mypy scripts/typecheck.sh
 
 unit: setup
-	$(BIN)/python -m pytest tests/unit
+	$(BIN)/python -m pytest -q -m unit
 
 integration: setup
 	$(BIN)/newsmon services up

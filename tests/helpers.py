@@ -15,10 +15,15 @@ SHARED_DATA = Path(os.environ.get("NEWSMON_SHARED_DATA", REPO.parent / "shared" 
 
 
 def shared_file(relative: str) -> Path:
-    """A file of the shared real-data folder; skips the test when the folder is absent."""
+    """A file of the shared real-data folder. When it is absent the test is skipped, and
+    the run's summary names it (``-rs``); with ``NEWSMON_REQUIRE_SHARED_DATA=1`` (CI) it
+    fails instead."""
     path = SHARED_DATA / relative
     if not path.exists():
-        pytest.skip(f"real data {path} not present (set NEWSMON_SHARED_DATA)")
+        message = f"real data {path} not present (set NEWSMON_SHARED_DATA)"
+        if os.environ.get("NEWSMON_REQUIRE_SHARED_DATA") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
     return path
 
 

@@ -27,8 +27,6 @@ from newsmon.connectors.search import SearchEngine, connect_search_engine, insta
 from newsmon.services.manager import ServicesManager
 from newsmon.settings import Settings, load_settings
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture(scope="session")
 def services() -> Settings:

@@ -25,6 +25,8 @@ from tests.helpers import REPO, shared_file
 from tests.integration.conftest import World
 from tests.integration.servers import ApiServer
 
+pytestmark = pytest.mark.browser
+
 TOKEN = "browser-token-91c4"
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 HOSTILE_TITLE = '<img src=x onerror="window.__xss=1">Putin <b>bold</b> claim'

@@ -17,6 +17,8 @@ from tests.helpers import real_article_lines
 from tests.integration.conftest import World, finish_pipeline, pipeline_process
 from tests.integration.servers import Receiver
 
+pytestmark = pytest.mark.slow
+
 REUTERS = "reuters21578/reuters21578.jsonl"
 # The articles a rule on every English article alerts on: copies of an earlier one raise none.
 ENGLISH_FIRST_REPORTS = {

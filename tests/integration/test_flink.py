@@ -25,6 +25,8 @@ from newsmon.settings import Settings
 from tests.helpers import real_article_lines, shared_file
 from tests.integration.conftest import World, finish_pipeline, pipeline_process
 
+pytestmark = pytest.mark.slow
+
 POISON = [b"{not json", b'{"title": "a title and no body"}']
 
 

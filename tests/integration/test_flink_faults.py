@@ -24,6 +24,8 @@ from tests.integration.conftest import World, finish_pipeline, pipeline_process
 from tests.integration.test_faults import ENGLISH_FIRST_REPORTS, REUTERS
 from tests.integration.test_flink import running_job
 
+pytestmark = pytest.mark.slow
+
 ARTICLES = 300
 
 

@@ -10,12 +10,15 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from newsmon.services.process import wait_until
 from newsmon.settings import AlertSettings
 from tests.helpers import real_article_lines
 from tests.integration.conftest import World, finish_pipeline, pipeline_process
+
+pytestmark = pytest.mark.slow
 
 REUTERS = "reuters21578/reuters21578.jsonl"
 TAKEOVER_S = 30
