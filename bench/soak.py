@@ -13,8 +13,8 @@ end: articles in / indexed / copies / dead-lettered / alerts, produce -> indexed
 p99 (sampled articles, real-time gets), lag after each burst, RSS growth (the median of
 each worker's rows over ``--rss-window-min`` minutes from minute ``--rss-start-min``, once
 the workers are warm, against the median over the last as many minutes), and PASS/FAIL:
-every article indexed exactly once, no alert twice, lag back near zero (``--lag-tolerance-s`` of the steady input) after each burst,
-RSS growth under 10%.
+every article indexed exactly once, no alert twice, lag back near zero after each burst
+(``--lag-tolerance-s`` seconds of the steady input), RSS growth under 10%.
 """
 
 from __future__ import annotations
