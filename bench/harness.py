@@ -14,10 +14,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsmon.article import parse_article
 from newsmon.connectors.kafka import delete_topics, ensure_topics
 from newsmon.connectors.search import SearchEngine, connect_search_engine, install_index_templates
 from newsmon.exceptions import InvalidArticleError
+from newsmon.models.article import parse_article
 from newsmon.services.manager import ServicesManager
 from newsmon.settings import KafkaSettings, SearchSettings, load_settings
 from tests.integration.servers import Receiver

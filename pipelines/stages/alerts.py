@@ -17,15 +17,17 @@ from apache_beam.metrics.metric import Metrics
 from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 
 from newsmon.alerts.evaluate import alerts_for
-from newsmon.alerts.matcher import Alert, RuleIndex
+from newsmon.alerts.matcher import RuleIndex
 from newsmon.alerts.rules import Rule, RuleError, load_rules
-from newsmon.alerts.state import AlertState, MemoryAlertState, SearchAlertState
-from newsmon.alerts.store import RuleStore, rules_fingerprint
+from newsmon.alerts.state import AlertState, MemoryAlertState
 from newsmon.connectors.failures import isolated
 from newsmon.connectors.metrics import ALERTS_FIRED
-from newsmon.messages import DeadLetter
+from newsmon.connectors.stores.alert_state import SearchAlertState
+from newsmon.connectors.stores.rules import RuleStore, rules_fingerprint
+from newsmon.models.alert import Alert
+from newsmon.models.enrichment import EnrichedArticle
+from newsmon.models.messages import DeadLetter
 from newsmon.nlp.knowledge import KnowledgeBase
-from newsmon.nlp.models import EnrichedArticle
 from newsmon.pipelines.stages.engine_fn import SearchEngineDoFn
 from newsmon.settings import AlertSettings, NlpSettings, SearchSettings
 

@@ -33,11 +33,11 @@ from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
-from newsmon.alerts.matcher import Alert
 from newsmon.connectors.metrics import DELIVERIES
 from newsmon.connectors.notify import DeliveryResult, deliver
 from newsmon.connectors.search.deliveries import DeliveryLog
-from newsmon.messages import DeadLetter
+from newsmon.models.alert import Alert
+from newsmon.models.messages import DeadLetter
 from newsmon.pipelines.stages.engine_fn import SearchEngineDoFn
 from newsmon.settings import AlertSettings, ChannelSettings, SearchSettings
 

@@ -19,9 +19,9 @@ import apache_beam as beam
 from apache_beam.metrics.metric import Metrics
 from apache_beam.pvalue import PCollection, PDone
 
-from newsmon.alerts.matcher import Alert
 from newsmon.connectors.kafka_sink import TopicWriter, alerts_destination
 from newsmon.connectors.search.deliveries import DeliveryLog
+from newsmon.models.alert import Alert
 from newsmon.pipelines.stages.engine_fn import SearchEngineDoFn
 from newsmon.settings import KafkaSettings, SearchSettings
 

@@ -17,16 +17,16 @@ from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 
 from newsmon.connectors.failures import best_effort, isolated
 from newsmon.connectors.metrics import gathered
+from newsmon.connectors.stores.stories import SearchStoryStore
 from newsmon.dedup.stories import (
     MemoryStoryStore,
-    SearchStoryStore,
     StoryFeatures,
     StoryStore,
     assign_story,
     story_features,
 )
-from newsmon.messages import DeadLetter
-from newsmon.nlp.models import EnrichedArticle
+from newsmon.models.enrichment import EnrichedArticle
+from newsmon.models.messages import DeadLetter
 from newsmon.pipelines.stages.engine_fn import SearchEngineDoFn
 from newsmon.settings import DedupSettings, SearchSettings
 

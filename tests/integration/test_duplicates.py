@@ -82,12 +82,12 @@ def test_batched_lookups_give_the_answers_of_one_by_one_lookups(
     batch included."""
     from datetime import timedelta
 
-    from newsmon.article import parse_article
     from newsmon.connectors.search import SearchEngine
+    from newsmon.connectors.stores.fingerprints import SearchFingerprintStore
     from newsmon.dedup import store
     from newsmon.dedup.check import check_duplicate
     from newsmon.dedup.fingerprint import fingerprint
-    from newsmon.dedup.store import SearchFingerprintStore
+    from newsmon.models.article import parse_article
     from tests.helpers import real_article_lines
 
     class CountingEngine:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsmon.article import Article
+from newsmon.models.article import Article
 from newsmon.nlp.enrich import Enricher
 from newsmon.nlp.gazetteer import default_gazetteer
 from newsmon.nlp.language import detect_language

@@ -32,7 +32,7 @@ def run_quotes(settings: NlpSettings, data: Path, baseline: bool = True, split: 
     enricher = Enricher.load(settings)
 
     def ours(document: quotes.Document) -> list[quotes.PredictedQuote]:
-        from newsmon.article import Article
+        from newsmon.models.article import Article
 
         article = Article(body=document.text, title="")
         enrichment = enricher.annotate(article, enricher.nlp(document.text))

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from newsmon.article import Article
+from newsmon.models.article import Article
+from newsmon.models.enrichment import EnrichedArticle, Enrichment
 from newsmon.nlp.components import load_pipeline
 from newsmon.nlp.entities import extract_entities
 from newsmon.nlp.gazetteer import Gazetteer, default_gazetteer
 from newsmon.nlp.knowledge import KnowledgeBase
 from newsmon.nlp.language import detect_language
-from newsmon.nlp.models import EnrichedArticle, Enrichment
 from newsmon.nlp.places import country_ranking, primary_countries, region_labels, resolve_places
 from newsmon.nlp.quotes import extract_quotes
 from newsmon.nlp.topics import Taxonomy, score_topics

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from newsmon.article import Article
+from newsmon.models.article import Article
 
 
 class _Model(BaseModel):
