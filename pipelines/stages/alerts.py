@@ -45,7 +45,7 @@ class _MatchRulesFn(SearchEngineDoFn):
 
     def setup(self) -> None:
         super().setup()
-        self._kb = KnowledgeBase.load(self._nlp.entities_file)
+        self._kb = KnowledgeBase.shared(self._nlp.entities_file)
         self._rule_store: RuleStore | None = None
         self._state: AlertState = MemoryAlertState()
         if self.engine is not None and self._search is not None:

@@ -17,7 +17,9 @@ def run_ner(settings: NlpSettings, data: Path) -> str:
     path = data / "conll2003" / "dev.txt"
     keep = ["tok2vec", "ner"]  # the parser is not needed to score entities
     raw = load_pipeline(settings.model, with_fixes=False)
-    ours = load_pipeline(settings.model)
+    ours = load_pipeline(
+        settings.model, entities_file=settings.entities_file, regions_file=settings.regions_file
+    )
     for nlp in (raw, ours):
         for name in nlp.pipe_names:
             if name not in keep and not name.startswith("newsmon"):

@@ -17,7 +17,7 @@ from newsmon.models.article import Article
 from newsmon.models.enrichment import EnrichedArticle, Enrichment
 from newsmon.nlp.components import load_pipeline
 from newsmon.nlp.entities import extract_entities
-from newsmon.nlp.gazetteer import Gazetteer, default_gazetteer
+from newsmon.nlp.gazetteer import Gazetteer, shared_gazetteer
 from newsmon.nlp.knowledge import KnowledgeBase
 from newsmon.nlp.language import detect_language
 from newsmon.nlp.places import country_ranking, primary_countries, region_labels, resolve_places
@@ -42,9 +42,11 @@ class Enricher:
     def load(cls, settings: NlpSettings) -> Enricher:
         """Load the spaCy model named in the settings and the packaged (or given) configs."""
         return cls(
-            nlp=load_pipeline(settings.model),
-            kb=KnowledgeBase.load(settings.entities_file),
-            gazetteer=Gazetteer(settings.regions_file) if settings.regions_file else default_gazetteer(),
+            nlp=load_pipeline(
+                settings.model, entities_file=settings.entities_file, regions_file=settings.regions_file
+            ),
+            kb=KnowledgeBase.shared(settings.entities_file),
+            gazetteer=shared_gazetteer(settings.regions_file),
             taxonomy=Taxonomy.load(settings.topics_file),
             max_characters=settings.max_characters,
         )
