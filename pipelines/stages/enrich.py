@@ -65,7 +65,7 @@ class _EnrichBatchFn(beam.DoFn):
             self._enriched.inc()
             ARTICLES.labels(STAGE).inc()
             self._quotes.inc(len(result.enrichment.quotes))
-            if result.enrichment.skipped and result.enrichment.language != "en":
+            if result.enrichment.nlp == "other_language":
                 self._skipped.inc()
             yield result
 

@@ -55,9 +55,7 @@ def test_a_desks_own_knowledge_base_reaches_the_spacy_component_and_is_loaded_on
     from newsmon.settings import NlpSettings
 
     entities = tmp_path / "entities.yaml"
-    entities.write_text(
-        "entities:\n  - canonical: Riverwatch\n    type: ORG\n    aliases: [riverwatch]\n"
-    )
+    entities.write_text("entities:\n  - canonical: Riverwatch\n    type: ORG\n    aliases: [riverwatch]\n")
     enricher = Enricher.load(NlpSettings(entities_file=entities))
     fixes = enricher.nlp.get_pipe(ENTITY_FIXES)
     assert fixes.kb is enricher.kb is KnowledgeBase.shared(entities)  # one per process

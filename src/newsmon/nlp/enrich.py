@@ -81,7 +81,8 @@ class Enricher:
                 assert article.duplicate is not None
                 skipped = f"exact copy of {article.duplicate.of}: NLP skipped"
                 yield EnrichedArticle(
-                    article=article, enrichment=Enrichment(language=language, skipped=skipped)
+                    article=article,
+                    enrichment=Enrichment(language=language, nlp="exact_copy", skipped=skipped),
                 )
                 continue
             if language != ENGLISH:
@@ -89,6 +90,7 @@ class Enricher:
                     article=article,
                     enrichment=Enrichment(
                         language=language,
+                        nlp="other_language",
                         skipped=f"language {language or 'unknown'}: English-only stages skipped",
                     ),
                 )
@@ -97,6 +99,7 @@ class Enricher:
 
     def annotate(self, article: Article, doc: Doc, language: str | None = ENGLISH) -> Enrichment:
         """The pure part: every core over one parsed body."""
+        truncated = len(article.body) > self.max_characters
         entities = extract_entities(doc, self.kb, self.gazetteer, title=article.title)
         quotes = extract_quotes(doc, entities)
         places = resolve_places(entities, self.gazetteer)
@@ -110,9 +113,8 @@ class Enricher:
             countries=ranking,
             primary_countries=primary_countries(places, ranking),
             regions=region_labels(places),
-            skipped=None
-            if len(article.body) <= self.max_characters
-            else (f"body truncated to {self.max_characters} characters for NLP"),
+            nlp="full" if not truncated else "truncated",
+            skipped=f"body truncated to {self.max_characters} characters for NLP" if truncated else None,
         )
 
 
