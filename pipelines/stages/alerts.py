@@ -48,13 +48,13 @@ class _MatchRulesFn(SearchEngineDoFn):
         self._kb = KnowledgeBase.shared(self._nlp.entities_file)
         self._rule_store: RuleStore | None = None
         self._state: AlertState = MemoryAlertState()
-        if self.engine is not None and self._search is not None:
+        if (engine := self.connected) is not None:
             # Windowed-rule state lives in the search engine: it survives restarts.
-            search = self._search
+            search = engine.settings
             self._state = SearchAlertState(
-                self.engine, search.rule_matches_index, search.alerts_index, search.overlay_items
+                engine.client, search.rule_matches_index, search.alerts_index, search.overlay_items
             )
-            self._rule_store = RuleStore(self.engine, search.rules_index, self._alerts)
+            self._rule_store = RuleStore(engine.client, search.rules_index, self._alerts)
         minutes = self._alerts.allowed_lateness_minutes
         self._lateness = timedelta(minutes=minutes) if minutes is not None else None
         self._fingerprint = ""

@@ -41,9 +41,10 @@ class _MarkDuplicatesFn(SearchEngineDoFn):
     def setup(self) -> None:
         super().setup()
         self._store: FingerprintStore = MemoryFingerprintStore(max_items=100_000)
-        if self.engine is not None and self._search is not None:
+        if (engine := self.connected) is not None:
+            search = engine.settings
             self._store = SearchFingerprintStore(
-                self.engine, self._search.fingerprints_index, self._search.overlay_items
+                engine.client, search.fingerprints_index, search.overlay_items
             )
         self._window = timedelta(days=self._dedup.window_days)
 

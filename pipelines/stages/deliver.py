@@ -82,8 +82,8 @@ class _DeliverFn(SearchEngineDoFn):
     def setup(self) -> None:
         super().setup()
         self._log: DeliveryLog | None = None
-        if self.engine is not None and self._search is not None:
-            self._log = DeliveryLog(self.engine, self._search.rule_matches_index)
+        if (engine := self.connected) is not None:
+            self._log = DeliveryLog(engine.client, engine.settings.rule_matches_index)
         # Without an engine (tests, the batch command): this bundle's deliveries only.
         self._taken: set[tuple[str, str]] = set()
         self._senders: dict[str, ThreadPoolExecutor] = {}

@@ -45,8 +45,9 @@ class _PublishOnceFn(SearchEngineDoFn):
 
     def setup(self) -> None:
         super().setup()
-        assert self.engine is not None and self._search is not None
-        self._log = DeliveryLog(self.engine, self._search.rule_matches_index)
+        assert self.connected is not None  # built only with search settings
+        engine = self.connected
+        self._log = DeliveryLog(engine.client, engine.settings.rule_matches_index)
         self._writer = TopicWriter[Alert](self._kafka, alerts_destination(self._kafka, self._topic))
         self._writer.open()
 

@@ -43,10 +43,9 @@ class _AssignStoriesFn(SearchEngineDoFn):
     def setup(self) -> None:
         super().setup()
         self._store: StoryStore = MemoryStoryStore(max_items=100_000)
-        if self.engine is not None and self._search is not None:
-            self._store = SearchStoryStore(
-                self.engine, self._search.fingerprints_index, self._search.overlay_items
-            )
+        if (engine := self.connected) is not None:
+            search = engine.settings
+            self._store = SearchStoryStore(engine.client, search.fingerprints_index, search.overlay_items)
         self._window = timedelta(hours=self._dedup.story_window_hours)
 
     def finish_bundle(self) -> None:
