@@ -52,6 +52,7 @@ lock:
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	LINT_IMPORTS=$(BIN)/lint-imports scripts/lint-imports.sh
 
 typecheck: setup
 	MYPY=$(BIN)/mypy scripts/typecheck.sh

@@ -14,10 +14,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsmon.article import parse_article
 from newsmon.connectors.kafka import delete_topics, ensure_topics
 from newsmon.connectors.search import SearchEngine, connect_search_engine, install_index_templates
 from newsmon.exceptions import InvalidArticleError
+from newsmon.models.article import parse_article
 from newsmon.services.manager import ServicesManager
 from newsmon.settings import KafkaSettings, SearchSettings, load_settings
 from tests.integration.servers import Receiver
@@ -65,14 +65,7 @@ def bench_world(rules: str = EVERY_ENGLISH_ARTICLE, partitions: int | None = Non
             "partitions": partitions or base.kafka.partitions,
         }
     )
-    names = {
-        "articles_index": f"bench-{uid}",
-        "alerts_index": f"bench-{uid}-alerts",
-        "rule_matches_index": f"bench-{uid}-state",
-        "rules_index": f"bench-{uid}-rules",
-        "fingerprints_index": f"bench-{uid}-fingerprints",
-    }
-    search = base.search.model_copy(update=names)
+    search = base.search.with_index_prefix(f"bench-{uid}")
     ensure_topics(kafka)
     engine = connect_search_engine(search)
     install_index_templates(engine, search)
@@ -85,7 +78,7 @@ def bench_world(rules: str = EVERY_ENGLISH_ARTICLE, partitions: int | None = Non
         "NEWSMON_KAFKA__DEAD_LETTER_TOPIC": kafka.dead_letter_topic,
         "NEWSMON_KAFKA__ALERTS_TOPIC": kafka.alerts_topic,
         "NEWSMON_KAFKA__CONSUMER_GROUP": kafka.consumer_group,
-        **{f"NEWSMON_SEARCH__{key.upper()}": value for key, value in names.items()},
+        **search.index_environment(),
         "NEWSMON_ALERTS__RULES_DIR": str(rules_dir),
         "NEWSMON_ALERTS__CHANNELS__BENCH__TYPE": "webhook",
         "NEWSMON_ALERTS__CHANNELS__BENCH__URL": receiver.url,
@@ -95,7 +88,7 @@ def bench_world(rules: str = EVERY_ENGLISH_ARTICLE, partitions: int | None = Non
         yield BenchWorld(kafka, search, engine, receiver, env)
     finally:
         receiver.close()
-        for index in names.values():
+        for index in search.indexes().values():
             engine.delete_index(index)
             engine.delete_index_template(f"{index}-template")
         engine.close()

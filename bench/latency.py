@@ -19,8 +19,8 @@ from datetime import datetime
 from pathlib import Path
 
 from bench.harness import bench_world, valid_articles
-from newsmon.article import parse_article
 from newsmon.connectors.kafka import make_producer
+from newsmon.models.article import parse_article
 from newsmon.services.process import wait_until
 
 DEFAULT_CORPUS = (

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from newsmon.alerts.matcher import RuleIndex
 from newsmon.alerts.rules import Rule
-from newsmon.article import parse_article
+from newsmon.models.article import parse_article
+from newsmon.models.enrichment import EnrichedArticle
 from newsmon.nlp.enrich import Enricher
-from newsmon.nlp.models import EnrichedArticle
 from newsmon.settings import NlpSettings
 
 DEFAULT_CORPUS = (

@@ -31,8 +31,8 @@ from pathlib import Path
 
 from bench.harness import SHARED_DATA, BenchWorld, bench_world, valid_articles
 from bench.throughput import _rss_mib, _runner_kind, _runner_processes, _worker_pids
-from newsmon.article import parse_article
 from newsmon.connectors.kafka import make_producer, partition_lags
+from newsmon.models.article import parse_article
 from newsmon.services.process import wait_until
 
 DEFAULT_CORPUS = SHARED_DATA / "reuters21578" / "reuters21578.jsonl"

@@ -21,7 +21,7 @@ from pathlib import Path
 import spacy
 
 from bench.harness import valid_articles
-from newsmon.article import Article, parse_article
+from newsmon.models.article import Article, parse_article
 from newsmon.nlp.enrich import Enricher
 from newsmon.nlp.entities import extract_entities
 from newsmon.nlp.language import detect_language

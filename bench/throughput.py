@@ -33,8 +33,8 @@ from pathlib import Path
 import spacy
 
 from bench.harness import SHARED_DATA, BenchWorld, bench_world, valid_articles
-from newsmon.article import parse_article
 from newsmon.connectors.kafka import make_producer
+from newsmon.models.article import parse_article
 from newsmon.nlp.verbs import REPLACED_COMPONENTS
 from newsmon.services.manager import ServicesManager
 from newsmon.services.process import wait_until

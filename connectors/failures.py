@@ -23,7 +23,7 @@ from kafka.errors import KafkaConnectionError, KafkaTimeoutError, NodeNotReadyEr
 from newsmon.connectors.search import MultiSearchItemError, SearchEngine
 from newsmon.connectors.search.bulk import TransientBulkError
 from newsmon.exceptions import ServiceError
-from newsmon.messages import DeadLetter, JsonMessage
+from newsmon.models.messages import DeadLetter, JsonMessage
 
 R = TypeVar("R")
 _LOG = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from typing import TypeVar
 
 from kafka import KafkaProducer
 
-from newsmon.article import Article, parse_article
 from newsmon.connectors.kafka import IngestReport, article_key
 from newsmon.exceptions import InvalidArticleError, NewsmonError
+from newsmon.models.article import Article, parse_article
 from newsmon.settings import NlpSettings
 
 T = TypeVar("T")

@@ -218,8 +218,8 @@ class GroupOffsets:
 def article_key(raw: bytes) -> bytes | None:
     """The Kafka key of an article message: its id; None for an invalid article, which is
     produced anyway so that the pipeline dead-letters it with the reason."""
-    from newsmon.article import parse_article
     from newsmon.exceptions import InvalidArticleError
+    from newsmon.models.article import parse_article
 
     try:
         return parse_article(raw).id.encode("ascii")

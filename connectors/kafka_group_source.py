@@ -27,7 +27,7 @@ from kafka.structs import OffsetAndMetadata
 from newsmon.connectors.kafka_reading import UNBOUNDED_END, UnboundedOffsets, record_of, report_lag
 from newsmon.connectors.kafka_transactions import BundleTransaction
 from newsmon.connectors.metrics import BUNDLE_SECONDS, RECORDS_READ
-from newsmon.messages import KafkaRecord
+from newsmon.models.messages import KafkaRecord
 from newsmon.settings import KafkaSettings
 
 _LOG = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from apache_beam.io.kafka import ReadFromKafka
 from apache_beam.pvalue import PBegin, PCollection
 
 from newsmon.connectors.metrics import RECORDS_READ
-from newsmon.messages import KafkaRecord
+from newsmon.models.messages import KafkaRecord
 from newsmon.settings import KafkaSettings
 
 _LOGIN_MODULES = {

@@ -13,7 +13,7 @@ from apache_beam.transforms.core import RestrictionProvider
 from kafka import KafkaConsumer, TopicPartition
 
 from newsmon.connectors.metrics import CONSUMER_LAG
-from newsmon.messages import KafkaRecord
+from newsmon.models.messages import KafkaRecord
 
 UNBOUNDED_END = sys.maxsize
 """Claiming it finishes the restriction (a drain run's end)."""

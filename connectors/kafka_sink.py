@@ -29,12 +29,12 @@ from kafka.errors import (
     RecordListTooLargeError,
 )
 
-from newsmon.alerts.matcher import Alert
 from newsmon.connectors.kafka import make_producer
 from newsmon.connectors.kafka_transactions import BundleTransaction
 from newsmon.connectors.metrics import count_dead_letter
 from newsmon.exceptions import NewsmonError
-from newsmon.messages import DeadLetter
+from newsmon.models.alert import Alert
+from newsmon.models.messages import DeadLetter
 from newsmon.settings import KafkaSettings
 
 _LOG = logging.getLogger(__name__)

@@ -18,8 +18,8 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from newsmon.alerts.matcher import Alert
 from newsmon.connectors.search.bulk import RetryPolicy
+from newsmon.models.alert import Alert
 from newsmon.settings import ChannelSettings
 
 SIGNATURE_HEADER = "X-Newsmon-Signature"

@@ -18,7 +18,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 from newsmon.connectors.failures import dependency_down, isolated
 from newsmon.connectors.metrics import DOCUMENTS_INDEXED, ENGINE_RETRIES, STAGE_SECONDS
 from newsmon.connectors.search import BulkReport, IndexAction, SearchEngine, connect_search_engine
-from newsmon.messages import DeadLetter
+from newsmon.models.messages import DeadLetter
 from newsmon.settings import SearchSettings
 
 _LOG = logging.getLogger(__name__)

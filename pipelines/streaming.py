@@ -29,16 +29,16 @@ from apache_beam.pipeline import Pipeline
 from apache_beam.pvalue import PCollection
 from apache_beam.runners.runner import PipelineResult
 
-from newsmon.alerts.digests import DigestScheduler, DigestSender
-from newsmon.alerts.store import RuleStore
-from newsmon.article import ArticleLimits
+from newsmon.connectors.digests import DigestScheduler, DigestSender
 from newsmon.connectors.kafka import GroupOffsets, check_message_limits, make_producer
 from newsmon.connectors.kafka_java_source import ReadFromKafkaWithJava, java_consumer_config
 from newsmon.connectors.kafka_sink import WriteAlertsToKafka, WriteDeadLetters, dead_letter_message
 from newsmon.connectors.kafka_source import KafkaReadOptions, ReadFromKafkaTopic
 from newsmon.connectors.search import connect_search_engine
 from newsmon.connectors.search_sink import WriteToSearchIndex
-from newsmon.messages import DeadLetter, KafkaRecord
+from newsmon.connectors.stores.rules import RuleStore
+from newsmon.models.article import ArticleLimits
+from newsmon.models.messages import DeadLetter, KafkaRecord
 from newsmon.pipelines.flink_job import FlinkJobControl, supervise
 from newsmon.pipelines.runners import make_runner_and_options
 from newsmon.pipelines.stages.alerts import MatchAlertRules

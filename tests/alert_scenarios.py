@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from newsmon.alerts.evaluate import alerts_for
-from newsmon.alerts.matcher import Alert, RuleIndex
+from newsmon.alerts.matcher import RuleIndex
 from newsmon.alerts.rules import Rule
 from newsmon.alerts.state import AlertState
-from newsmon.article import Article
-from newsmon.nlp.models import EnrichedArticle, Enrichment, Entity, Mention, Topic
+from newsmon.models.alert import Alert
+from newsmon.models.article import Article
+from newsmon.models.enrichment import EnrichedArticle, Enrichment, Entity, Mention, Topic
 
 T0 = datetime(2022, 2, 2, 12, 0, tzinfo=UTC)
 

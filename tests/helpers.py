@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from newsmon.article import parse_article
 from newsmon.exceptions import InvalidArticleError
+from newsmon.models.article import parse_article
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("NEWSMON_SHARED_DATA", REPO.parent / "shared" / "data"))

@@ -69,13 +69,7 @@ def load_index_template(name: str, config_dir: Path | None = None) -> dict[str, 
 def install_index_templates(engine: SearchEngine, settings: SearchSettings) -> list[str]:
     """Install newsmon's index templates, their patterns bound to the configured index names."""
     installed = []
-    for template_name, index in (
-        ("articles", settings.articles_index),
-        ("alerts", settings.alerts_index),
-        ("rule-matches", settings.rule_matches_index),
-        ("rules", settings.rules_index),
-        ("fingerprints", settings.fingerprints_index),
-    ):
+    for template_name, index in settings.indexes().items():
         body = load_index_template(template_name)
         # Exactly the configured name: a wildcard could overlap another newsmon index
         # ("news" and "news-alerts") and the engine refuses overlapping templates.

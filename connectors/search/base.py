@@ -8,7 +8,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from newsmon.connectors.search.bulk import (
     BulkReport,
@@ -189,6 +189,12 @@ class SearchEngine(ABC):
     def close(self) -> None:
         """Release the client's connections."""
         self._client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def bulk_index(self, index: str, actions: Iterable[IndexAction]) -> BulkReport:
         """Index documents with idempotent ids, in bounded chunks, retrying transient failures."""

@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from newsmon.alerts.matcher import Alert
 from newsmon.connectors.search.base import SearchEngine, WriteBuffer
+from newsmon.models.alert import Alert
 
 
 def delivery_id(alert: Alert, reference: str) -> str:

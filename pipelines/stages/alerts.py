@@ -17,15 +17,17 @@ from apache_beam.metrics.metric import Metrics
 from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 
 from newsmon.alerts.evaluate import alerts_for
-from newsmon.alerts.matcher import Alert, RuleIndex
+from newsmon.alerts.matcher import RuleIndex
 from newsmon.alerts.rules import Rule, RuleError, load_rules
-from newsmon.alerts.state import AlertState, MemoryAlertState, SearchAlertState
-from newsmon.alerts.store import RuleStore, rules_fingerprint
+from newsmon.alerts.state import AlertState, MemoryAlertState
 from newsmon.connectors.failures import isolated
 from newsmon.connectors.metrics import ALERTS_FIRED
-from newsmon.messages import DeadLetter
+from newsmon.connectors.stores.alert_state import SearchAlertState
+from newsmon.connectors.stores.rules import RuleStore, rules_fingerprint
+from newsmon.models.alert import Alert
+from newsmon.models.enrichment import EnrichedArticle
+from newsmon.models.messages import DeadLetter
 from newsmon.nlp.knowledge import KnowledgeBase
-from newsmon.nlp.models import EnrichedArticle
 from newsmon.pipelines.stages.engine_fn import SearchEngineDoFn
 from newsmon.settings import AlertSettings, NlpSettings, SearchSettings
 
@@ -43,16 +45,16 @@ class _MatchRulesFn(SearchEngineDoFn):
 
     def setup(self) -> None:
         super().setup()
-        self._kb = KnowledgeBase.load(self._nlp.entities_file)
+        self._kb = KnowledgeBase.shared(self._nlp.entities_file)
         self._rule_store: RuleStore | None = None
         self._state: AlertState = MemoryAlertState()
-        if self.engine is not None and self._search is not None:
+        if (engine := self.connected) is not None:
             # Windowed-rule state lives in the search engine: it survives restarts.
-            search = self._search
+            search = engine.settings
             self._state = SearchAlertState(
-                self.engine, search.rule_matches_index, search.alerts_index, search.overlay_items
+                engine.client, search.rule_matches_index, search.alerts_index, search.overlay_items
             )
-            self._rule_store = RuleStore(self.engine, search.rules_index, self._alerts)
+            self._rule_store = RuleStore(engine.client, search.rules_index, self._alerts)
         minutes = self._alerts.allowed_lateness_minutes
         self._lateness = timedelta(minutes=minutes) if minutes is not None else None
         self._fingerprint = ""

@@ -16,13 +16,14 @@ import apache_beam as beam
 from apache_beam.metrics.metric import Metrics
 from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 
-from newsmon.article import Article
 from newsmon.connectors.failures import best_effort, isolated
 from newsmon.connectors.metrics import ARTICLES, COPIES, gathered
+from newsmon.connectors.stores.fingerprints import SearchFingerprintStore
 from newsmon.dedup.check import check_duplicate
 from newsmon.dedup.fingerprint import Fingerprint, fingerprint
-from newsmon.dedup.store import FingerprintStore, MemoryFingerprintStore, SearchFingerprintStore
-from newsmon.messages import DeadLetter
+from newsmon.dedup.store import FingerprintStore, MemoryFingerprintStore
+from newsmon.models.article import Article
+from newsmon.models.messages import DeadLetter
 from newsmon.pipelines.stages.engine_fn import SearchEngineDoFn
 from newsmon.settings import DedupSettings, SearchSettings
 
@@ -40,9 +41,10 @@ class _MarkDuplicatesFn(SearchEngineDoFn):
     def setup(self) -> None:
         super().setup()
         self._store: FingerprintStore = MemoryFingerprintStore(max_items=100_000)
-        if self.engine is not None and self._search is not None:
+        if (engine := self.connected) is not None:
+            search = engine.settings
             self._store = SearchFingerprintStore(
-                self.engine, self._search.fingerprints_index, self._search.overlay_items
+                engine.client, search.fingerprints_index, search.overlay_items
             )
         self._window = timedelta(days=self._dedup.window_days)
 

@@ -33,11 +33,11 @@ from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
-from newsmon.alerts.matcher import Alert
 from newsmon.connectors.metrics import DELIVERIES
 from newsmon.connectors.notify import DeliveryResult, deliver
 from newsmon.connectors.search.deliveries import DeliveryLog
-from newsmon.messages import DeadLetter
+from newsmon.models.alert import Alert
+from newsmon.models.messages import DeadLetter
 from newsmon.pipelines.stages.engine_fn import SearchEngineDoFn
 from newsmon.settings import AlertSettings, ChannelSettings, SearchSettings
 
@@ -82,8 +82,8 @@ class _DeliverFn(SearchEngineDoFn):
     def setup(self) -> None:
         super().setup()
         self._log: DeliveryLog | None = None
-        if self.engine is not None and self._search is not None:
-            self._log = DeliveryLog(self.engine, self._search.rule_matches_index)
+        if (engine := self.connected) is not None:
+            self._log = DeliveryLog(engine.client, engine.settings.rule_matches_index)
         # Without an engine (tests, the batch command): this bundle's deliveries only.
         self._taken: set[tuple[str, str]] = set()
         self._senders: dict[str, ThreadPoolExecutor] = {}

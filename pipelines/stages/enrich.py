@@ -17,12 +17,12 @@ import apache_beam as beam
 from apache_beam.metrics.metric import Metrics
 from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 
-from newsmon.article import Article
 from newsmon.connectors.failures import isolated
 from newsmon.connectors.metrics import ARTICLES, ENRICH_SECONDS, gathered
-from newsmon.messages import DeadLetter
+from newsmon.models.article import Article
+from newsmon.models.enrichment import EnrichedArticle
+from newsmon.models.messages import DeadLetter
 from newsmon.nlp.enrich import Enricher
-from newsmon.nlp.models import EnrichedArticle
 from newsmon.settings import NlpSettings
 
 STAGE = "enrich"
@@ -65,7 +65,7 @@ class _EnrichBatchFn(beam.DoFn):
             self._enriched.inc()
             ARTICLES.labels(STAGE).inc()
             self._quotes.inc(len(result.enrichment.quotes))
-            if result.enrichment.skipped and result.enrichment.language != "en":
+            if result.enrichment.nlp == "other_language":
                 self._skipped.inc()
             yield result
 

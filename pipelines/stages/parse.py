@@ -8,10 +8,10 @@ import apache_beam as beam
 from apache_beam.metrics.metric import Metrics
 from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 
-from newsmon.article import DEFAULT_LIMITS, Article, ArticleLimits, parse_article
 from newsmon.connectors.metrics import ARTICLES, serve_worker_metrics
 from newsmon.exceptions import InvalidArticleError
-from newsmon.messages import DeadLetter, KafkaRecord
+from newsmon.models.article import DEFAULT_LIMITS, Article, ArticleLimits, parse_article
+from newsmon.models.messages import DeadLetter, KafkaRecord
 
 STAGE = "parse"
 DEAD_LETTERS = "dead_letters"

@@ -19,9 +19,9 @@ import apache_beam as beam
 from apache_beam.metrics.metric import Metrics
 from apache_beam.pvalue import PCollection, PDone
 
-from newsmon.alerts.matcher import Alert
 from newsmon.connectors.kafka_sink import TopicWriter, alerts_destination
 from newsmon.connectors.search.deliveries import DeliveryLog
+from newsmon.models.alert import Alert
 from newsmon.pipelines.stages.engine_fn import SearchEngineDoFn
 from newsmon.settings import KafkaSettings, SearchSettings
 
@@ -45,8 +45,9 @@ class _PublishOnceFn(SearchEngineDoFn):
 
     def setup(self) -> None:
         super().setup()
-        assert self.engine is not None and self._search is not None
-        self._log = DeliveryLog(self.engine, self._search.rule_matches_index)
+        assert self.connected is not None  # built only with search settings
+        engine = self.connected
+        self._log = DeliveryLog(engine.client, engine.settings.rule_matches_index)
         self._writer = TopicWriter[Alert](self._kafka, alerts_destination(self._kafka, self._topic))
         self._writer.open()
 

@@ -17,16 +17,16 @@ from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 
 from newsmon.connectors.failures import best_effort, isolated
 from newsmon.connectors.metrics import gathered
+from newsmon.connectors.stores.stories import SearchStoryStore
 from newsmon.dedup.stories import (
     MemoryStoryStore,
-    SearchStoryStore,
     StoryFeatures,
     StoryStore,
     assign_story,
     story_features,
 )
-from newsmon.messages import DeadLetter
-from newsmon.nlp.models import EnrichedArticle
+from newsmon.models.enrichment import EnrichedArticle
+from newsmon.models.messages import DeadLetter
 from newsmon.pipelines.stages.engine_fn import SearchEngineDoFn
 from newsmon.settings import DedupSettings, SearchSettings
 
@@ -43,10 +43,9 @@ class _AssignStoriesFn(SearchEngineDoFn):
     def setup(self) -> None:
         super().setup()
         self._store: StoryStore = MemoryStoryStore(max_items=100_000)
-        if self.engine is not None and self._search is not None:
-            self._store = SearchStoryStore(
-                self.engine, self._search.fingerprints_index, self._search.overlay_items
-            )
+        if (engine := self.connected) is not None:
+            search = engine.settings
+            self._store = SearchStoryStore(engine.client, search.fingerprints_index, search.overlay_items)
         self._window = timedelta(hours=self._dedup.story_window_hours)
 
     def finish_bundle(self) -> None:

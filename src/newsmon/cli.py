@@ -88,11 +88,8 @@ def _flow(settings: Settings) -> str:
     lags = partition_lags(settings.kafka)
     since = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
     recent = {"range": {"indexed_at": {"gte": since}}}
-    engine = connect_search_engine(settings.search)
-    try:
+    with connect_search_engine(settings.search) as engine:
         indexed = engine.count(settings.search.articles_index, recent)  # 0 without the index
-    finally:
-        engine.close()
     per_partition = " ".join(f"p{p}={lag}" for p, lag in lags.items()) or "no partitions"
     return (
         f"lag      {sum(lags.values())} ({per_partition}) topic={settings.kafka.articles_topic} "
@@ -123,13 +120,10 @@ def _init(settings: Settings) -> None:
 
     created = ensure_topics(settings.kafka)
     typer.echo(f"topics ready ({'created ' + ', '.join(created) if created else 'already there'})")
-    engine = connect_search_engine(settings.search)
-    try:
+    with connect_search_engine(settings.search) as engine:
         info = engine.info()
         names = install_index_templates(engine, settings.search)
         typer.echo(f"index templates {', '.join(names)} installed on {info.distribution} {info.version}")
-    finally:
-        engine.close()
 
 
 @app.command()
@@ -277,34 +271,32 @@ def serve(
 @alerts_app.command("rules")
 def alerts_rules() -> None:
     """List every rule (files and API) and the refused ones with their problems."""
-    from newsmon.alerts.store import RuleStore
     from newsmon.connectors.search import connect_search_engine
+    from newsmon.connectors.stores.rules import RuleStore
 
     settings = _settings()
-    engine = connect_search_engine(settings.search)
-    stored, errors = RuleStore(engine, settings.search.rules_index, settings.alerts).all()
+    with connect_search_engine(settings.search) as engine:
+        stored, errors = RuleStore(engine, settings.search.rules_index, settings.alerts).all()
     for item in stored:
         state = "on " if item.rule.enabled else "off"
         typer.echo(f"{state} {item.rule.kind:10} {item.origin:4} {item.rule.id}  {item.rule.name}")
     for error in errors:
         typer.echo(f"REFUSED {error.file} {error.rule_id}: {error.problem}", err=True)
-    engine.close()
 
 
 @alerts_app.command("digest")
 def alerts_digest() -> None:
     """Send the digests that are due now (the pipeline does this by itself every 30 s)."""
-    from newsmon.alerts.digests import DigestSender
-    from newsmon.alerts.store import RuleStore
+    from newsmon.connectors.digests import DigestSender
     from newsmon.connectors.search import connect_search_engine
+    from newsmon.connectors.stores.rules import RuleStore
 
     _configure_logging()
     settings = _settings()
-    engine = connect_search_engine(settings.search)
-    rules = [s.rule for s in RuleStore(engine, settings.search.rules_index, settings.alerts).all()[0]]
-    for result in DigestSender(settings, engine).send_due(rules):
-        typer.echo(f"{result.channel}: {'sent' if result.ok else 'FAILED ' + str(result.error)}")
-    engine.close()
+    with connect_search_engine(settings.search) as engine:
+        rules = [s.rule for s in RuleStore(engine, settings.search.rules_index, settings.alerts).all()[0]]
+        for result in DigestSender(settings, engine).send_due(rules):
+            typer.echo(f"{result.channel}: {'sent' if result.ok else 'FAILED ' + str(result.error)}")
 
 
 @feeds_app.command("run")
@@ -437,8 +429,7 @@ def search(
     from newsmon.connectors.search import connect_search_engine
 
     settings = _settings()
-    engine = connect_search_engine(settings.search)
-    try:
+    with connect_search_engine(settings.search) as engine:
         response = engine.search(
             settings.search.articles_index,
             {
@@ -447,8 +438,6 @@ def search(
                 "_source": ["title", "source", "published_at", "url"],
             },
         )
-    finally:
-        engine.close()
     hits = response["hits"]
     total = hits["total"]["value"] if isinstance(hits["total"], dict) else hits["total"]
     typer.echo(f"{total} articles match {query!r}")
@@ -499,14 +488,11 @@ def demo(
         raise NewsmonError(
             f"the pipeline did not catch up within {timeout:.0f}s; see {manager.pipeline.log_file}"
         )
-    engine = connect_search_engine(settings.search)
-    try:
+    with connect_search_engine(settings.search) as engine:
         for index in (settings.search.articles_index, settings.search.alerts_index):
             engine.refresh(index)
         count = engine.count(settings.search.articles_index)
         alerts = engine.count(settings.search.alerts_index)
-    finally:
-        engine.close()
     manager.start_desk()
     desk_url = f"http://{settings.api.host}:{settings.api.port}/"
     index_url = f"{settings.search.url.rstrip('/')}/{settings.search.articles_index}"

@@ -23,7 +23,7 @@ class ServiceError(NewsmonError):
 
 
 class InvalidArticleError(NewsmonError):
-    """A message could not be turned into a valid :class:`~newsmon.article.Article`.
+    """A message could not be turned into a valid :class:`~newsmon.models.article.Article`.
 
     ``reason`` is a short, human-readable explanation that travels to the dead-letter
     topic with the original bytes.

@@ -128,6 +128,16 @@ class InputSettings(BaseModel):
         return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+# The index settings and the templates that shape their indexes.
+INDEX_FIELDS = {
+    "articles_index": "articles",
+    "alerts_index": "alerts",
+    "rule_matches_index": "rule-matches",
+    "rules_index": "rules",
+    "fingerprints_index": "fingerprints",
+}
+
+
 class SearchSettings(BaseModel):
     """How to reach the search engine and how to write to it."""
 
@@ -164,6 +174,20 @@ class SearchSettings(BaseModel):
     bulk_max_retries: PositiveInt = 8
     bulk_initial_backoff: PositiveFloat = 0.5
     bulk_max_backoff: PositiveFloat = 30.0
+
+    def indexes(self) -> dict[str, str]:
+        """Every index newsmon keeps, by the name of its template (``configs/index-templates``)."""
+        return {template: getattr(self, field) for field, template in INDEX_FIELDS.items()}
+
+    def index_environment(self) -> dict[str, str]:
+        """The environment variables that give a ``newsmon`` process these index names."""
+        return {f"NEWSMON_SEARCH__{field.upper()}": getattr(self, field) for field in INDEX_FIELDS}
+
+    def with_index_prefix(self, prefix: str) -> SearchSettings:
+        """A copy whose indexes are all named ``<prefix>-<template>`` (tests, benchmarks)."""
+        return self.model_copy(
+            update={field: f"{prefix}-{template}" for field, template in INDEX_FIELDS.items()}
+        )
 
 
 class FlinkSettings(BaseModel):

@@ -52,17 +52,13 @@ class World:
             "NEWSMON_KAFKA__ARTICLES_TOPIC": k.articles_topic,
             "NEWSMON_KAFKA__DEAD_LETTER_TOPIC": k.dead_letter_topic,
             "NEWSMON_KAFKA__ALERTS_TOPIC": k.alerts_topic,
-            "NEWSMON_SEARCH__ALERTS_INDEX": s.alerts_index,
-            "NEWSMON_SEARCH__RULE_MATCHES_INDEX": s.rule_matches_index,
-            "NEWSMON_SEARCH__RULES_INDEX": s.rules_index,
-            "NEWSMON_SEARCH__FINGERPRINTS_INDEX": s.fingerprints_index,
+            **s.index_environment(),
             **(
                 {"NEWSMON_ALERTS__RULES_DIR": str(self.settings.alerts.rules_dir)}
                 if self.settings.alerts.rules_dir
                 else {}
             ),
             "NEWSMON_KAFKA__CONSUMER_GROUP": k.consumer_group,
-            "NEWSMON_SEARCH__ARTICLES_INDEX": s.articles_index,
             "NEWSMON_SEARCH__BULK_MAX_DOCS": str(s.bulk_max_docs),
             **self.extra_env,
         }
@@ -157,15 +153,8 @@ def private_world(services: Settings) -> Iterator[World]:
                     "consumer_group": f"test-{uid}",
                 }
             ),
-            "search": services.search.model_copy(
-                update={
-                    "articles_index": f"test-{uid}-articles",
-                    "alerts_index": f"test-{uid}-alerts",
-                    "rule_matches_index": f"test-{uid}-matches",
-                    "rules_index": f"test-{uid}-rules",
-                    "fingerprints_index": f"test-{uid}-fingerprints",
-                    "bulk_max_docs": 40,
-                }
+            "search": services.search.with_index_prefix(f"test-{uid}").model_copy(
+                update={"bulk_max_docs": 40}
             ),
         }
     )
@@ -175,13 +164,7 @@ def private_world(services: Settings) -> Iterator[World]:
     try:
         yield World(settings, engine)
     finally:
-        for index in (
-            settings.search.articles_index,
-            settings.search.alerts_index,
-            settings.search.rule_matches_index,
-            settings.search.rules_index,
-            settings.search.fingerprints_index,
-        ):
+        for index in settings.search.indexes().values():
             engine.delete_index(index)
             engine.delete_index_template(f"{index}-template")
         engine.close()

@@ -4,8 +4,8 @@ can know the earlier matches, sightings and alerts."""
 
 from __future__ import annotations
 
-from newsmon.alerts.matcher import Alert
-from newsmon.alerts.state import SearchAlertState
+from newsmon.connectors.stores.alert_state import SearchAlertState
+from newsmon.models.alert import Alert
 from tests.alert_scenarios import article, entity, nato, rule_index, run
 from tests.integration.conftest import World
 

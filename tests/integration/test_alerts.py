@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from newsmon.alerts.digests import DigestSender
 from newsmon.alerts.rules import load_rules
+from newsmon.connectors.digests import DigestSender
 from newsmon.connectors.notify import SIGNATURE_HEADER, sign
 from newsmon.settings import AlertSettings
 from tests.helpers import real_article_lines, shared_file

@@ -17,9 +17,9 @@ import httpx2
 import pytest
 from pydantic import SecretStr
 
-from newsmon.article import parse_article
 from newsmon.connectors.feeds import FeedConfig, FeedPoller, FeedStateFile
 from newsmon.connectors.kafka import article_sender, make_producer
+from newsmon.models.article import parse_article
 from newsmon.settings import ApiSettings
 from tests.helpers import shared_file
 from tests.integration.conftest import World

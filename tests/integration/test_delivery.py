@@ -16,8 +16,8 @@ from apache_beam.pvalue import TaggedOutput
 from apache_beam.utils.windowed_value import WindowedValue
 from pydantic import SecretStr
 
-from newsmon.alerts.matcher import Alert
 from newsmon.connectors.notify import SIGNATURE_HEADER, deliver
+from newsmon.models.alert import Alert
 from newsmon.pipelines.stages.deliver import _DeliverFn
 from newsmon.services.process import wait_until
 from newsmon.settings import AlertSettings, ChannelSettings

@@ -53,7 +53,7 @@ def test_copies_are_linked_not_realerted_and_remembered_across_restarts(world: W
     assert near["of"] == first["id"] and near["kind"] == "near"  # type: ignore[index]
     mirror = docs[exact["url"]]
     assert mirror["duplicate"]["kind"] == "exact"  # type: ignore[index]
-    assert mirror["entities"] == [] and "exact copy" in str(mirror["skipped"])  # the NLP was skipped
+    assert mirror["entities"] == [] and mirror["nlp"] == "exact_copy"  # the NLP was skipped
     # Copies belong to their first copy's story.
     assert first["story_id"] == first["id"]
     assert docs[reprint["url"]]["story_id"] == mirror["story_id"] == first["id"]
@@ -82,12 +82,12 @@ def test_batched_lookups_give_the_answers_of_one_by_one_lookups(
     batch included."""
     from datetime import timedelta
 
-    from newsmon.article import parse_article
     from newsmon.connectors.search import SearchEngine
+    from newsmon.connectors.stores.fingerprints import SearchFingerprintStore
     from newsmon.dedup import store
     from newsmon.dedup.check import check_duplicate
     from newsmon.dedup.fingerprint import fingerprint
-    from newsmon.dedup.store import SearchFingerprintStore
+    from newsmon.models.article import parse_article
     from tests.helpers import real_article_lines
 
     class CountingEngine:

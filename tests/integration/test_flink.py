@@ -15,9 +15,9 @@ from collections.abc import Iterator
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from newsmon.article import parse_article
 from newsmon.connectors.flink_rest import FlinkJob, job_state, list_jobs
 from newsmon.connectors.kafka import consumer_lag
+from newsmon.models.article import parse_article
 from newsmon.services.manager import ServicesManager
 from newsmon.services.process import wait_until
 from newsmon.services.workers import worker_pool

@@ -12,8 +12,8 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from newsmon.article import MAX_ARTICLE_BYTES, parse_article
 from newsmon.exceptions import InvalidArticleError
+from newsmon.models.article import MAX_ARTICLE_BYTES, parse_article
 from newsmon.settings import Settings
 from tests.helpers import real_article_lines
 from tests.integration.conftest import World, private_world

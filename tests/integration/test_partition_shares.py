@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from newsmon.article import parse_article
 from newsmon.connectors.kafka import consumer_lag
+from newsmon.models.article import parse_article
 from tests.helpers import real_article_lines
 from tests.integration.conftest import World, finish_pipeline, pipeline_process
 

@@ -1,7 +1,7 @@
 """The walking skeleton: real articles through real Kafka, the Beam pipeline, real search."""
 
-from newsmon.article import parse_article
 from newsmon.connectors.kafka import consumer_lag
+from newsmon.models.article import parse_article
 from tests.helpers import real_article_lines, shared_file
 from tests.integration.conftest import World
 

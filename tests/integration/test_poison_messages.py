@@ -12,7 +12,7 @@ from kafka.admin import ConfigResource, ConfigResourceType
 
 from newsmon.connectors.kafka import consumer_lag, make_admin, make_producer
 from newsmon.connectors.kafka_sink import WriteDeadLetters
-from newsmon.messages import DeadLetter
+from newsmon.models.messages import DeadLetter
 from tests.helpers import real_article_lines
 from tests.integration.conftest import World
 

@@ -1,6 +1,6 @@
-from newsmon.article import parse_article
 from newsmon.connectors.search import IndexAction, detect_engine
 from newsmon.connectors.search_sink import to_index_action
+from newsmon.models.article import parse_article
 from tests.helpers import real_article_lines
 from tests.integration.conftest import World
 

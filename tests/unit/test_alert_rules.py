@@ -4,11 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from newsmon.alerts.matcher import RuleIndex, alert_id
+from newsmon.alerts.matcher import RuleIndex
 from newsmon.alerts.rules import Rule, load_rules
-from newsmon.article import Article
+from newsmon.models.alert import alert_id
+from newsmon.models.article import Article
+from newsmon.models.enrichment import EnrichedArticle
 from newsmon.nlp.enrich import Enricher
-from newsmon.nlp.models import EnrichedArticle
 from tests.helpers import shared_file
 
 

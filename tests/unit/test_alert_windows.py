@@ -13,7 +13,7 @@ from newsmon.alerts.matcher import RuleIndex
 from newsmon.alerts.rules import Rule
 from newsmon.alerts.state import MemoryAlertState
 from newsmon.alerts.windows import densest_window
-from newsmon.nlp.models import EnrichedArticle, Entity
+from newsmon.models.enrichment import EnrichedArticle, Entity
 from tests.alert_scenarios import T0, article, entity, nato, rule_index, run
 
 FREQUENCY = {"id": "nato-burst", "when": {"entity": "NATO"}, "frequency": {"count": 3, "minutes": 10}}

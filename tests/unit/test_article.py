@@ -3,14 +3,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newsmon.article import (
+from newsmon.exceptions import InvalidArticleError
+from newsmon.models.article import (
     MAX_ARTICLE_BYTES,
     derive_article_id,
     normalise_url,
     parse_article,
     parse_timestamp,
 )
-from newsmon.exceptions import InvalidArticleError
 from tests.helpers import real_article_lines, shared_file
 
 

@@ -6,10 +6,10 @@ import json
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from newsmon.article import Article, parse_article
 from newsmon.dedup.check import check_duplicate
 from newsmon.dedup.fingerprint import fingerprint, normalise, similarity
 from newsmon.dedup.store import MemoryFingerprintStore
+from newsmon.models.article import Article, parse_article
 from tests.helpers import shared_file
 
 T0 = datetime(2018, 7, 15, 12, tzinfo=UTC)

@@ -5,9 +5,9 @@ from apache_beam.pvalue import TaggedOutput
 from apache_beam.runners.portability.fn_api_runner.fn_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
 
-from newsmon.article import Article
+from newsmon.models.article import Article
+from newsmon.models.enrichment import EnrichedArticle
 from newsmon.nlp.enrich import Enricher
-from newsmon.nlp.models import EnrichedArticle
 from newsmon.pipelines.stages.enrich import DEAD_LETTERS, STAGE, EnrichArticles, _EnrichBatchFn
 from newsmon.settings import NlpSettings
 

@@ -3,6 +3,8 @@ and 2022): results lines, datelines and headlines in capitals, determiners and p
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from newsmon.nlp.enrich import Enricher
 
 
@@ -45,3 +47,18 @@ def test_mentions_hold_the_name_alone(enricher: Enricher) -> None:
     names = {e.text for e in doc.ents}
     assert {"White House", "Kremlin", "North Atlantic Treaty Organisation"} <= names
     assert not any(name.lower().startswith("the ") or name.endswith("'s") for name in names)
+
+
+def test_a_desks_own_knowledge_base_reaches_the_spacy_component_and_is_loaded_once(tmp_path: Path) -> None:
+    from newsmon.nlp.components import ENTITY_FIXES
+    from newsmon.nlp.knowledge import KnowledgeBase
+    from newsmon.settings import NlpSettings
+
+    entities = tmp_path / "entities.yaml"
+    entities.write_text("entities:\n  - canonical: Riverwatch\n    type: ORG\n    aliases: [riverwatch]\n")
+    enricher = Enricher.load(NlpSettings(entities_file=entities))
+    fixes = enricher.nlp.get_pipe(ENTITY_FIXES)
+    assert fixes.kb is enricher.kb is KnowledgeBase.shared(entities)  # one per process
+    text = "The protest was organised by riverwatch, which said the water was unsafe."
+    assert not Enricher.load(NlpSettings()).nlp(text).ents  # the model alone misses it
+    assert ("riverwatch", "ORG") in {(e.text, e.label_) for e in enricher.nlp(text).ents}

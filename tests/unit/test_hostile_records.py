@@ -21,14 +21,14 @@ from newsmon.api.queries import (
     decode_cursor,
     encode_cursor,
 )
-from newsmon.article import Article, ArticleLimits, parse_article
 from newsmon.connectors.failures import isolated
 from newsmon.connectors.kafka import limit_problems
 from newsmon.connectors.search.bulk import TransientBulkError
 from newsmon.dedup.check import check_duplicate
 from newsmon.dedup.fingerprint import fingerprint
 from newsmon.dedup.store import MemoryFingerprintStore
-from newsmon.messages import DeadLetter, KafkaRecord
+from newsmon.models.article import Article, ArticleLimits, parse_article
+from newsmon.models.messages import DeadLetter, KafkaRecord
 from newsmon.pipelines.stages.dedup import MarkDuplicates
 from newsmon.pipelines.stages.parse import parse_record
 from newsmon.settings import DedupSettings, KafkaSettings

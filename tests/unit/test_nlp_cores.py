@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsmon.article import Article
+from newsmon.models.article import Article
 from newsmon.nlp.enrich import Enricher
 from newsmon.nlp.gazetteer import default_gazetteer
 from newsmon.nlp.language import detect_language
@@ -140,7 +140,16 @@ def test_non_english_articles_are_marked_and_skipped(enricher: Enricher) -> None
         enricher,
         "La Commission européenne a présenté mardi un nouveau paquet de sanctions contre la Russie.",
     )
-    assert enrichment.language == "fr" and enrichment.skipped and not enrichment.entities  # type: ignore[attr-defined]
+    assert enrichment.language == "fr" and enrichment.nlp == "other_language" and not enrichment.entities  # type: ignore[attr-defined]
+
+
+def test_a_body_cut_for_the_nlp_says_so_and_a_whole_one_is_full(enricher: Enricher) -> None:
+    from dataclasses import replace
+
+    body = "Prime Minister Boris Johnson spoke with President Putin on Wednesday. " * 5
+    short = replace(enricher, max_characters=80)
+    assert _enrich(short, body).nlp == "truncated"  # type: ignore[attr-defined]
+    assert _enrich(enricher, body).nlp == "full"  # type: ignore[attr-defined]
 
 
 def test_topics_explain_themselves() -> None:

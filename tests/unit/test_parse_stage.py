@@ -2,8 +2,8 @@ import apache_beam as beam
 from apache_beam.runners.portability.fn_api_runner.fn_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
 
-from newsmon.article import Article
-from newsmon.messages import DeadLetter, KafkaRecord
+from newsmon.models.article import Article
+from newsmon.models.messages import DeadLetter, KafkaRecord
 from newsmon.pipelines.stages.parse import STAGE, ParseArticles, parse_record
 from tests.helpers import real_article_lines
 

@@ -8,8 +8,8 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsmon.article import Article, parse_article
 from newsmon.exceptions import InvalidArticleError
+from newsmon.models.article import Article, parse_article
 from newsmon.nlp.enrich import Enricher
 
 NEWSY = st.text(

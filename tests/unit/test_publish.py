@@ -1,6 +1,6 @@
 """The alerts a publishing bundle writes: each id once, none already published."""
 
-from newsmon.alerts.matcher import Alert, alert_id
+from newsmon.models.alert import Alert, alert_id
 from newsmon.pipelines.stages.publish import unpublished
 
 

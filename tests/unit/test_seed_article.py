@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from newsmon.article import Article
+from newsmon.models.article import Article
+from newsmon.models.enrichment import Enrichment, Quote
 from newsmon.nlp.enrich import Enricher
-from newsmon.nlp.models import Enrichment, Quote
 from tests.helpers import shared_file
 
 

@@ -53,3 +53,15 @@ def test_secrets_do_not_show_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "hunter2" not in repr(settings) and "s3cret" not in repr(settings)
     assert settings.search.password is not None
     assert settings.search.password.get_secret_value() == "hunter2"
+
+
+def test_every_index_setting_has_its_template_and_a_prefix_renames_them_all() -> None:
+    from newsmon.settings import INDEX_FIELDS, SearchSettings, packaged_config_dir
+
+    index_fields = {name for name in SearchSettings.model_fields if name.endswith("_index")}
+    assert set(INDEX_FIELDS) == index_fields
+    templates = {p.stem for p in (packaged_config_dir() / "index-templates").glob("*.json")}
+    assert set(INDEX_FIELDS.values()) == templates
+    renamed = SearchSettings().with_index_prefix("t-1")
+    assert sorted(renamed.indexes().values()) == sorted(f"t-1-{t}" for t in templates)
+    assert renamed.index_environment()["NEWSMON_SEARCH__RULES_INDEX"] == "t-1-rules"

@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from newsmon.alerts.first_seen import first_seen_alerts, sighting_keys
-from newsmon.alerts.matcher import Alert, RuleIndex
+from newsmon.alerts.matcher import RuleIndex
 from newsmon.alerts.rules import Rule
 from newsmon.alerts.state import AlertState
 from newsmon.alerts.windows import frequency_alert, spike_alert
-from newsmon.nlp.models import EnrichedArticle
+from newsmon.models.alert import Alert
+from newsmon.models.enrichment import EnrichedArticle
 
 
 def throttle_key(rule: Rule, alert: Alert) -> str:

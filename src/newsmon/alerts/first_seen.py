@@ -13,10 +13,10 @@ import hashlib
 from datetime import datetime, timedelta
 from itertools import combinations
 
-from newsmon.alerts.matcher import Alert
 from newsmon.alerts.rules import FirstSeen, Rule
 from newsmon.alerts.state import AlertState
-from newsmon.nlp.models import EnrichedArticle, Entity
+from newsmon.models.alert import Alert
+from newsmon.models.enrichment import EnrichedArticle, Entity
 
 # Pairs among the most-named entities only: 12 entities give at most 66 pairs.
 MAX_PAIRED_ENTITIES = 12

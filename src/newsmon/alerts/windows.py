@@ -15,9 +15,9 @@ import bisect
 import hashlib
 from datetime import datetime, timedelta
 
-from newsmon.alerts.matcher import Alert
 from newsmon.alerts.rules import Frequency, Rule, Spike
 from newsmon.alerts.state import AlertState
+from newsmon.models.alert import Alert
 
 
 def window_id(rule_id: str, start: datetime) -> str:

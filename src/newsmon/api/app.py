@@ -19,12 +19,12 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from newsmon.alerts.store import RuleConflictError, RuleNotFoundError, RuleStore
 from newsmon.api import alerts, articles, ingest, live, rules
 from newsmon.api.guards import BodyLimit, JsonErrors, SecurityHeaders
 from newsmon.api.observe import RequestMetrics
 from newsmon.api.queries import BadRequestError
 from newsmon.connectors.search import SearchEngine, connect_search_engine
+from newsmon.connectors.stores.rules import RuleConflictError, RuleNotFoundError, RuleStore
 from newsmon.settings import Settings
 
 _LOG = logging.getLogger(__name__)

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from newsmon.api.auth import require_write_token
-from newsmon.article import parse_article
 from newsmon.connectors.kafka import article_sender, make_producer
 from newsmon.exceptions import InvalidArticleError
+from newsmon.models.article import parse_article
 from newsmon.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["ingest"])

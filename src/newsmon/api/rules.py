@@ -12,8 +12,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel
 
 from newsmon.alerts.rules import Rule
-from newsmon.alerts.store import RuleStore, to_json
 from newsmon.api.auth import require_write_token
+from newsmon.connectors.stores.rules import RuleStore, to_json
 
 router = APIRouter(prefix="/api/rules", tags=["rules"])
 

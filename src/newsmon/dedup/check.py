@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from newsmon.article import Duplicate
 from newsmon.dedup.fingerprint import Fingerprint, similarity
 from newsmon.dedup.store import FingerprintStore, Remembered
+from newsmon.models.article import Duplicate
 
 # Tuned on the provenance corpus' dev half (docs/quality.md, "Near-duplicates").
 NEAR_DUPLICATE_THRESHOLD = 0.7

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from newsmon.article import parse_article
 from newsmon.evaluation.scores import Counts, table
+from newsmon.models.article import parse_article
 from newsmon.nlp.enrich import Enricher
 from newsmon.nlp.knowledge import fold
 

@@ -17,7 +17,9 @@ def run_ner(settings: NlpSettings, data: Path) -> str:
     path = data / "conll2003" / "dev.txt"
     keep = ["tok2vec", "ner"]  # the parser is not needed to score entities
     raw = load_pipeline(settings.model, with_fixes=False)
-    ours = load_pipeline(settings.model)
+    ours = load_pipeline(
+        settings.model, entities_file=settings.entities_file, regions_file=settings.regions_file
+    )
     for nlp in (raw, ours):
         for name in nlp.pipe_names:
             if name not in keep and not name.startswith("newsmon"):
@@ -32,7 +34,7 @@ def run_quotes(settings: NlpSettings, data: Path, baseline: bool = True, split: 
     enricher = Enricher.load(settings)
 
     def ours(document: quotes.Document) -> list[quotes.PredictedQuote]:
-        from newsmon.article import Article
+        from newsmon.models.article import Article
 
         article = Article(body=document.text, title="")
         enrichment = enricher.annotate(article, enricher.nlp(document.text))

@@ -19,7 +19,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
-from newsmon.nlp.gazetteer import Gazetteer, default_gazetteer
+from newsmon.nlp.gazetteer import Gazetteer, shared_gazetteer
 from newsmon.nlp.knowledge import KnowledgeBase
 
 ENTITY_FIXES = "newsmon_entity_fixes_v1"
@@ -193,13 +193,20 @@ def make_entity_fixes(
     nlp: Language, name: str, entities_path: str | None, regions_path: str | None
 ) -> EntityFixes:
     """Factory of the entity-fixing component (config: paths of entities.yaml and regions.yaml)."""
-    kb = KnowledgeBase.load(Path(entities_path) if entities_path else None)
-    gazetteer = Gazetteer(Path(regions_path)) if regions_path else default_gazetteer()
+    kb = KnowledgeBase.shared(Path(entities_path) if entities_path else None)
+    gazetteer = shared_gazetteer(Path(regions_path) if regions_path else None)
     return EntityFixes(nlp, kb, gazetteer)
 
 
-def load_pipeline(model: str, *, with_fixes: bool = True) -> Language:
-    """The spaCy model named in the settings, with newsmon's components added."""
+def load_pipeline(
+    model: str,
+    *,
+    entities_file: Path | None = None,
+    regions_file: Path | None = None,
+    with_fixes: bool = True,
+) -> Language:
+    """The spaCy model named in the settings, with newsmon's components added and configured
+    with the knowledge base and regions files (default: the packaged ones)."""
     import spacy
 
     from newsmon.nlp.sports import SPORTS_RESULTS
@@ -207,7 +214,9 @@ def load_pipeline(model: str, *, with_fixes: bool = True) -> Language:
 
     nlp = spacy.load(model)
     if with_fixes and ENTITY_FIXES not in nlp.pipe_names:
-        nlp.add_pipe(ENTITY_FIXES, after="ner")
-        nlp.add_pipe(SPORTS_RESULTS, after=ENTITY_FIXES)
+        regions = str(regions_file) if regions_file else None
+        entities = str(entities_file) if entities_file else None
+        nlp.add_pipe(ENTITY_FIXES, after="ner", config={"entities_path": entities, "regions_path": regions})
+        nlp.add_pipe(SPORTS_RESULTS, after=ENTITY_FIXES, config={"regions_path": regions})
         lemmatize_verbs_only(nlp)
     return nlp

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from newsmon.article import Article
+from newsmon.models.article import Article
+from newsmon.models.enrichment import EnrichedArticle, Enrichment
 from newsmon.nlp.components import load_pipeline
 from newsmon.nlp.entities import extract_entities
-from newsmon.nlp.gazetteer import Gazetteer, default_gazetteer
+from newsmon.nlp.gazetteer import Gazetteer, shared_gazetteer
 from newsmon.nlp.knowledge import KnowledgeBase
 from newsmon.nlp.language import detect_language
-from newsmon.nlp.models import EnrichedArticle, Enrichment
 from newsmon.nlp.places import country_ranking, primary_countries, region_labels, resolve_places
 from newsmon.nlp.quotes import extract_quotes
 from newsmon.nlp.topics import Taxonomy, score_topics
@@ -42,9 +42,11 @@ class Enricher:
     def load(cls, settings: NlpSettings) -> Enricher:
         """Load the spaCy model named in the settings and the packaged (or given) configs."""
         return cls(
-            nlp=load_pipeline(settings.model),
-            kb=KnowledgeBase.load(settings.entities_file),
-            gazetteer=Gazetteer(settings.regions_file) if settings.regions_file else default_gazetteer(),
+            nlp=load_pipeline(
+                settings.model, entities_file=settings.entities_file, regions_file=settings.regions_file
+            ),
+            kb=KnowledgeBase.shared(settings.entities_file),
+            gazetteer=shared_gazetteer(settings.regions_file),
             taxonomy=Taxonomy.load(settings.topics_file),
             max_characters=settings.max_characters,
         )
@@ -79,7 +81,8 @@ class Enricher:
                 assert article.duplicate is not None
                 skipped = f"exact copy of {article.duplicate.of}: NLP skipped"
                 yield EnrichedArticle(
-                    article=article, enrichment=Enrichment(language=language, skipped=skipped)
+                    article=article,
+                    enrichment=Enrichment(language=language, nlp="exact_copy", skipped=skipped),
                 )
                 continue
             if language != ENGLISH:
@@ -87,6 +90,7 @@ class Enricher:
                     article=article,
                     enrichment=Enrichment(
                         language=language,
+                        nlp="other_language",
                         skipped=f"language {language or 'unknown'}: English-only stages skipped",
                     ),
                 )
@@ -95,6 +99,7 @@ class Enricher:
 
     def annotate(self, article: Article, doc: Doc, language: str | None = ENGLISH) -> Enrichment:
         """The pure part: every core over one parsed body."""
+        truncated = len(article.body) > self.max_characters
         entities = extract_entities(doc, self.kb, self.gazetteer, title=article.title)
         quotes = extract_quotes(doc, entities)
         places = resolve_places(entities, self.gazetteer)
@@ -108,9 +113,8 @@ class Enricher:
             countries=ranking,
             primary_countries=primary_countries(places, ranking),
             regions=region_labels(places),
-            skipped=None
-            if len(article.body) <= self.max_characters
-            else (f"body truncated to {self.max_characters} characters for NLP"),
+            nlp="full" if not truncated else "truncated",
+            skipped=f"body truncated to {self.max_characters} characters for NLP" if truncated else None,
         )
 
 

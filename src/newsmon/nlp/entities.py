@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span
 
+from newsmon.models.enrichment import Entity, Mention
 from newsmon.nlp.doctext import doc_text
 from newsmon.nlp.gazetteer import Gazetteer
 from newsmon.nlp.knowledge import TITLE_WORDS, KnowledgeBase, KnownEntity, fold, slug, strip_name
-from newsmon.nlp.models import Entity, Mention
 
 ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "LAW", "EVENT"})
 ROLE_PHRASES = (

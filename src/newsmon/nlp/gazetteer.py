@@ -244,7 +244,16 @@ class Gazetteer:
         return Resolution(best, self.country_name(best.country_code), self.region_path(best.country_code))
 
 
-@cache
 def default_gazetteer() -> Gazetteer:
     """The gazetteer of the packaged configuration (built once per process)."""
-    return Gazetteer()
+    return shared_gazetteer(None)
+
+
+def shared_gazetteer(path: Path | None) -> Gazetteer:
+    """The gazetteer of ``path`` (default: the packaged regions.yaml), built once per process."""
+    return _shared_gazetteer(path.resolve() if path else None)
+
+
+@cache
+def _shared_gazetteer(path: Path | None) -> Gazetteer:
+    return Gazetteer(path)

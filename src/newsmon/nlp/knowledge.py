@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from newsmon.exceptions import ConfigurationError
@@ -96,6 +97,12 @@ class KnowledgeBase:
         return [(name, entity) for entity in self.entities for name in entity.names()]
 
     @classmethod
+    def shared(cls, path: Path | None = None) -> KnowledgeBase:
+        """The knowledge base of ``path`` (default: the packaged one), loaded once per
+        process: the enricher, its spaCy component and the alert rules share it."""
+        return _shared_knowledge_base(path.resolve() if path else None)
+
+    @classmethod
     def load(cls, path: Path | None = None) -> KnowledgeBase:
         """Read ``configs/entities.yaml`` (or ``path``), validating each entry."""
         path, raw = read_config_yaml(path, "entities.yaml", "knowledge base")
@@ -121,3 +128,8 @@ class KnowledgeBase:
 
 def _case_sensitive(name: str) -> bool:
     return len(name) <= 4 and name.replace(".", "").isupper()
+
+
+@cache
+def _shared_knowledge_base(path: Path | None) -> KnowledgeBase:
+    return KnowledgeBase.load(path)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from newsmon.models.enrichment import Entity, Place
 from newsmon.nlp.gazetteer import Gazetteer
-from newsmon.nlp.models import Entity, Place
 
 PRIMARY_SHARE = 0.2
 """A country is primary when it holds at least this share of the article's place weight."""

@@ -23,8 +23,8 @@ from typing import Any
 
 from spacy.tokens import Doc, Span, Token
 
+from newsmon.models.enrichment import Entity, Mention, Quote
 from newsmon.nlp.doctext import doc_text
-from newsmon.nlp.models import Entity, Mention, Quote
 
 CUE_LEMMAS = frozenset(
     """

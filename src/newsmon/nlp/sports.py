@@ -21,7 +21,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from newsmon.nlp.components import token_runs, upper_case_runs
-from newsmon.nlp.gazetteer import Gazetteer, default_gazetteer
+from newsmon.nlp.gazetteer import Gazetteer, shared_gazetteer
 
 SPORTS_RESULTS = "newsmon_sports_results_v1"
 
@@ -118,4 +118,4 @@ def _score_follows(doc: Doc, end: int) -> bool:
 @Language.factory(SPORTS_RESULTS, default_config={"regions_path": None})
 def make_sports_results(nlp: Language, name: str, regions_path: str | None) -> SportsResults:
     """Factory of the sports-results component (config: path of regions.yaml)."""
-    return SportsResults(Gazetteer(Path(regions_path)) if regions_path else default_gazetteer())
+    return SportsResults(shared_gazetteer(Path(regions_path) if regions_path else None))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsmon.exceptions import ConfigurationError
-from newsmon.nlp.models import Topic
+from newsmon.models.enrichment import Topic
 from newsmon.settings import read_config_yaml
 
 TITLE_WEIGHT = 2.0

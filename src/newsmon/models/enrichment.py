@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from newsmon.article import Article
+from newsmon.models.article import Article
 
 
 class _Model(BaseModel):
@@ -80,7 +80,14 @@ class Enrichment(_Model):
     countries: list[str] = Field(default_factory=list, description="ISO codes, most prominent first.")
     primary_countries: list[str] = Field(default_factory=list)
     regions: list[str] = Field(default_factory=list, description="Every region level of every place.")
-    skipped: str | None = Field(default=None, description="Why English-only stages did not run.")
+    nlp: Literal["full", "truncated", "other_language", "exact_copy"] = Field(
+        default="full",
+        description=(
+            "How much of the NLP ran: all of it, on a body cut to nlp.max_characters, or none "
+            "(another language; an exact copy, whose first copy has it)."
+        ),
+    )
+    skipped: str | None = Field(default=None, description="The same in words, when not full.")
 
 
 class EnrichedArticle(_Model):
