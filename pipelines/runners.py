@@ -46,12 +46,6 @@ class FlinkExtraOptions(PipelineOptions):
             default=None,
             help="Flink: a checkpoint waits for the bundles in progress to finish.",
         )
-        parser.add_argument(
-            "--shutdown_sources_after_idle_ms",
-            type=int,
-            default=None,
-            help="Flink: finish the job's sources (so the job) after this idle time (drain runs).",
-        )
 
 
 def flink_args(
@@ -60,11 +54,8 @@ def flink_args(
     """Pipeline options that submit to a Flink job server as a streaming job.
 
     ``job_name`` is the name Flink knows the job by (``newsmon run`` makes it unique, to
-    find the job again through Flink's REST API). ``idle_timeout_s`` (a drain run) matters
-    only to the kafka-python read (``kafka_read: python``): the job's source (Beam's
-    Impulse, which starts the partition reads) finishes that long after its only output,
-    and the job ends at the first moment after that when the read stage is idle. The Java
-    read's drain runs are ended from outside (``pipelines/flink_job.py``).
+    find the job again through Flink's REST API). A drain run is ended from outside, once
+    the group's offsets reached the end (``pipelines/flink_job.py``).
     """
     args = [
         "--runner=PortableRunner",
@@ -89,8 +80,6 @@ def flink_args(
         args.append(f"--sdk_worker_parallelism={flink.parallelism}")
     if flink.environment_config:
         args.append(f"--environment_config={flink.environment_config}")
-    if idle_timeout_s is not None and flink.kafka_read == "python":
-        args.append(f"--shutdown_sources_after_idle_ms={max(1, round(idle_timeout_s * 1000))}")
     return args
 
 

@@ -120,8 +120,9 @@ def build_pipeline(pipeline: Pipeline, settings: Settings, idle_timeout_s: float
 
 
 def reads_with_java(settings: Settings) -> bool:
-    """True where the job reads Kafka with Beam's Java KafkaIO (Flink, ``kafka_read: java``)."""
-    return settings.pipeline.runner == "flink" and settings.pipeline.flink.kafka_read == "java"
+    """True where the job reads Kafka with Beam's Java KafkaIO: on Flink, which runs it as a
+    native source. Elsewhere newsmon's kafka-python read (``connectors/kafka_source.py``)."""
+    return settings.pipeline.runner == "flink"
 
 
 def alerts_transactional_id(settings: Settings) -> str | None:

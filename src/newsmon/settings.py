@@ -211,14 +211,6 @@ class FlinkSettings(BaseModel):
     restart_attempts: NonNegativeInt = Field(
         default=3, description="Restarts of a failed job (from its last checkpoint) before it fails."
     )
-    kafka_read: Literal["java", "python"] = Field(
-        default="java",
-        description=(
-            "How the job reads Kafka: 'java' with Beam's Java KafkaIO, run by Flink as a native "
-            "source (expanded by `expansion_service`); 'python' with newsmon's kafka-python "
-            "splittable DoFn, as on the local runner (continuous runs on Flink can stall)."
-        ),
-    )
     expansion_service: str = Field(
         default="127.0.0.1:8097",
         description="Expansion service that knows Java KafkaIO (the local job server runs one).",
