@@ -83,8 +83,8 @@ def test_batched_lookups_give_the_answers_of_one_by_one_lookups(
     from datetime import timedelta
 
     from newsmon.connectors.search import SearchEngine
+    from newsmon.connectors.stores import fingerprints as store
     from newsmon.connectors.stores.fingerprints import SearchFingerprintStore
-    from newsmon.dedup import store
     from newsmon.dedup.check import check_duplicate
     from newsmon.dedup.fingerprint import fingerprint
     from newsmon.models.article import parse_article
