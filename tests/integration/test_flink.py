@@ -81,8 +81,11 @@ def test_pipeline_runs_on_flink(
             # Each SDK worker of the pool serves its own metrics (metrics.worker_ports).
             assert wait_until(lambda: world.count() == len(articles), 300), "not every article indexed"
             settings = world.settings
-            read = _records_read_by_workers(settings.kafka.articles_topic, settings.metrics.worker_ports)
-            assert read == len(articles) + len(POISON), f"the workers' metrics count {read} records"
+            expected = len(articles) + len(POISON)
+            topic, ports = settings.kafka.articles_topic, settings.metrics.worker_ports
+            counted = wait_until(lambda: _records_read_by_workers(topic, ports) == expected, 30)
+            read = _records_read_by_workers(topic, ports)
+            assert counted, f"the workers' metrics count {read} records"
         output = finish_pipeline(process, timeout=600)
 
     assert world.count() == len(articles), output
