@@ -44,14 +44,6 @@ class DeliveryLog:
         """True if a record (looked up, or noted since the last :meth:`forget`) says so."""
         return delivery_id(alert, reference) in self._reached
 
-    def taken(self, alert: Alert, reference: str) -> None:
-        """Mark as reached in memory while the delivery is under way: the same alert again
-        in this bundle is not sent twice."""
-        self._reached.add(delivery_id(alert, reference))
-
-    def failed(self, alert: Alert, reference: str) -> None:
-        self._reached.discard(delivery_id(alert, reference))
-
     def note(self, alert: Alert, reference: str) -> None:
         """Record that the delivery succeeded (written by :meth:`flush`)."""
         record = delivery_id(alert, reference)

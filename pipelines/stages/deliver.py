@@ -84,7 +84,7 @@ class _DeliverFn(SearchEngineDoFn):
         self._log: DeliveryLog | None = None
         if (engine := self.connected) is not None:
             self._log = DeliveryLog(engine.client, engine.settings.rule_matches_index)
-        # Without an engine (tests, the batch command): this bundle's deliveries only.
+        # Deliveries this bundle sent or is sending (the records cover earlier bundles).
         self._taken: set[tuple[str, str]] = set()
         self._senders: dict[str, ThreadPoolExecutor] = {}
         self._pending: deque[tuple[Alert, Future[DeliveryResult]]] = deque()
@@ -108,17 +108,15 @@ class _DeliverFn(SearchEngineDoFn):
         self._taken.clear()
 
     def _sent_before(self, alert: Alert, reference: str) -> bool:
-        seen = (alert.id, reference) in self._taken
-        if self._log is not None:
-            seen = self._log.reached(alert, reference)
+        seen = (alert.id, reference) in self._taken or (
+            self._log is not None and self._log.reached(alert, reference)
+        )
         if seen:
             self._repeats.inc()
         return seen
 
     def _take(self, alert: Alert, reference: str) -> None:
         self._taken.add((alert.id, reference))
-        if self._log is not None:
-            self._log.taken(alert, reference)
 
     def process(self, batch: list[Alert]) -> Iterator[TaggedOutput]:
         outgoing = []
@@ -165,8 +163,6 @@ class _DeliverFn(SearchEngineDoFn):
                 continue
             self._failed.inc()
             self._taken.discard((alert.id, result.channel))
-            if self._log is not None:
-                self._log.failed(alert, result.channel)
             _LOG.warning(
                 "delivery failed channel=%s alert=%s error=%s", result.channel, alert.id, result.error
             )
