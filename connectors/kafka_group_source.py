@@ -24,7 +24,13 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from newsmon.connectors.kafka_reading import UNBOUNDED_END, UnboundedOffsets, record_of, report_lag
+from newsmon.connectors.kafka_reading import (
+    UNBOUNDED_END,
+    BundleBudget,
+    UnboundedOffsets,
+    record_of,
+    report_lag,
+)
 from newsmon.connectors.kafka_transactions import BundleTransaction
 from newsmon.connectors.metrics import BUNDLE_SECONDS, RECORDS_READ
 from newsmon.models.messages import KafkaRecord
@@ -58,6 +64,10 @@ class ReadAsGroupMemberFn(beam.DoFn):
         self._transaction: BundleTransaction | None = None
         if self._options.transactional_id is not None:
             self._transaction = BundleTransaction.of(self._settings, self._options.transactional_id)
+        self._budget = BundleBudget(self._options.bundle_seconds, self._options.max_poll_records)
+
+    def start_bundle(self) -> None:
+        self._budget.start()
 
     def teardown(self) -> None:
         if self._consumer is not None:
@@ -87,12 +97,14 @@ class ReadAsGroupMemberFn(beam.DoFn):
         bundle_finalizer: Any = beam.DoFn.BundleFinalizerParam,
         tracker: Any = _POLLS,
     ) -> Iterator[KafkaRecord]:
+        allowance = self._budget.allowance()
+        if allowance == 0:
+            tracker.defer_remainder()  # the bundle is full: read on in the next
+            return
         if not tracker.try_claim(tracker.current_restriction().start):
             return
         consumer = self._member(element.topic)
-        batch = consumer.poll(
-            timeout_ms=self._options.poll_timeout_ms, max_records=self._options.max_poll_records
-        )
+        batch = consumer.poll(timeout_ms=self._options.poll_timeout_ms, max_records=allowance)
         now = time.monotonic()
         first: dict[TopicPartition, int] = {}
         following: dict[TopicPartition, int] = {}
@@ -105,6 +117,9 @@ class ReadAsGroupMemberFn(beam.DoFn):
                 yield record_of(message)
         for tp in consumer.assignment():
             report_lag(consumer, tp)
+        measure = self._budget.took(sum(len(messages) for messages in batch.values()), now)
+        if measure is not None:
+            bundle_finalizer.register(lambda: measure(time.monotonic()))
         if following:
             self._last_record_at = now
             if self._transaction is not None:

@@ -5,7 +5,8 @@ emit, and the lag they report."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
@@ -57,3 +58,65 @@ def report_lag(consumer: KafkaConsumer, tp: TopicPartition) -> None:
     highwater = consumer.highwater(tp)
     if highwater is not None:
         CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - consumer.position(tp)))
+
+
+@dataclass
+class _Tally:
+    """One bundle's records so far, and when the first came."""
+
+    taken: int = 0
+    first_at: float | None = None
+
+
+class BundleBudget:
+    """How many records a reader may still take into the bundle in progress, so that the
+    bundle (the read and every stage after it, fused) takes about ``seconds``.
+
+    The time per record is measured on finished bundles (from the first poll that returned
+    records to the bundle's finalizer, over the records it read) and smoothed; until the
+    first measure a bundle takes ``most`` records. A poll takes at most ``most`` records.
+    """
+
+    _SMOOTHING = 0.5
+
+    def __init__(self, seconds: float, most: int) -> None:
+        self._seconds = seconds
+        self._most = most
+        self._per_record: float | None = None
+        self._bundle = _Tally()
+
+    def start(self) -> None:
+        """A bundle begins (the reader's ``start_bundle``)."""
+        self._bundle = _Tally()
+
+    def allowance(self, readers: int = 1) -> int:
+        """Records the next poll of this bundle may take (0: let the bundle end), when
+        ``readers`` polls share the bundle (each its fair part, so that no partition waits
+        for another's backlog)."""
+        fits = self._most if self._per_record is None else max(1, int(self._seconds / self._per_record))
+        fair = -(-fits // max(1, readers))
+        return max(0, min(self._most, fair, fits - self._bundle.taken))
+
+    def took(self, records: int, now: float) -> Callable[[float], None] | None:
+        """A poll returned ``records``; on the bundle's first records, the callback for its
+        finalizer (call it with the time the bundle finished)."""
+        bundle = self._bundle
+        if records <= 0:
+            return None
+        bundle.taken += records
+        if bundle.first_at is not None:
+            return None
+        bundle.first_at = now
+
+        def finished(at: float) -> None:
+            measured = max(at - now, 0.0) / bundle.taken
+            previous = self._per_record
+            self._per_record = (
+                measured if previous is None else previous + self._SMOOTHING * (measured - previous)
+            )
+
+        return finished
+
+    @property
+    def seconds_per_record(self) -> float | None:
+        return self._per_record

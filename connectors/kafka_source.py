@@ -28,7 +28,13 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from newsmon.connectors.kafka_group_source import GroupMember, ReadAsGroupMemberFn
-from newsmon.connectors.kafka_reading import UNBOUNDED_END, UnboundedOffsets, record_of, report_lag
+from newsmon.connectors.kafka_reading import (
+    UNBOUNDED_END,
+    BundleBudget,
+    UnboundedOffsets,
+    record_of,
+    report_lag,
+)
 from newsmon.connectors.kafka_transactions import BundleTransaction
 from newsmon.connectors.metrics import BUNDLE_SECONDS, RECORDS_READ
 from newsmon.models.messages import KafkaRecord
@@ -54,6 +60,8 @@ class KafkaReadOptions:
     group_id: str
     poll_timeout_ms: int = 1000
     max_poll_records: int = 500
+    # How long a bundle should take: the read takes as many records as fit (BundleBudget).
+    bundle_seconds: float = 15.0
     auto_offset_reset: str = "earliest"
     idle_timeout_s: float | None = None
     commit_offsets: bool = True
@@ -170,6 +178,11 @@ class _ReadPartitionFn(beam.DoFn):
         self._transaction: BundleTransaction | None = None
         if self._options.transactional_id is not None:
             self._transaction = BundleTransaction.of(self._settings, self._options.transactional_id)
+        # One budget for the bundle: the runner calls every partition's read in it in turn.
+        self._budget = BundleBudget(self._options.bundle_seconds, self._options.max_poll_records)
+
+    def start_bundle(self) -> None:
+        self._budget.start()
 
     def teardown(self) -> None:
         for consumer in self._consumers.values():
@@ -195,17 +208,21 @@ class _ReadPartitionFn(beam.DoFn):
         tracker: Any = _TRACKER_PARAM,
     ) -> Iterator[KafkaRecord]:
         tp = TopicPartition(element.topic, element.partition)
+        allowance = self._budget.allowance(readers=max(1, len(self._consumers)))
+        if allowance == 0:
+            # This bundle has as many records as fit in its time: read on in the next.
+            tracker.defer_remainder()
+            return
         consumer = self._consumer_for(tp)
         position = tracker.current_restriction().start
         if consumer.position(tp) != position:
             consumer.seek(tp, position)
-        batch = consumer.poll(
-            timeout_ms=self._poll_timeout_ms(tp), max_records=self._options.max_poll_records
-        )
+        batch = consumer.poll(timeout_ms=self._poll_timeout_ms(tp), max_records=allowance)
         now = time.monotonic()
         last_offset = None
         read = RECORDS_READ.labels(tp.topic, str(tp.partition))
-        for message in batch.get(tp, []):
+        messages = batch.get(tp, [])
+        for message in messages:
             if not tracker.try_claim(message.offset):
                 return
             last_offset = message.offset
@@ -213,6 +230,9 @@ class _ReadPartitionFn(beam.DoFn):
             read.inc()
             yield record_of(message)
         report_lag(consumer, tp)
+        measure = self._budget.took(len(messages), now)
+        if measure is not None:
+            bundle_finalizer.register(lambda: measure(time.monotonic()))
         if last_offset is not None:
             self._busy.add(tp)
             self._last_record_at[tp] = now

@@ -60,6 +60,7 @@ def build_pipeline(pipeline: Pipeline, settings: Settings, idle_timeout_s: float
         group_id=settings.kafka.consumer_group,
         poll_timeout_ms=settings.pipeline.poll_timeout_ms,
         max_poll_records=settings.pipeline.max_poll_records,
+        bundle_seconds=settings.pipeline.bundle_seconds,
         auto_offset_reset=settings.pipeline.auto_offset_reset,
         idle_timeout_s=idle_timeout_s,
         redistribute=settings.pipeline.runner == "flink" and settings.pipeline.flink.parallelism > 1,

@@ -248,6 +248,15 @@ class PipelineSettings(BaseModel):
     beam_args: list[str] = Field(default_factory=list, description="Extra Beam pipeline options.")
     poll_timeout_ms: PositiveInt = 1000
     max_poll_records: PositiveInt = 500
+    bundle_seconds: PositiveFloat = Field(
+        default=15.0,
+        description=(
+            "Local runner: how long a bundle should take. The Kafka read takes as many records "
+            "into a bundle as fit, from the measured time per record (at most max_poll_records "
+            "a poll): a backlog does not make bundles longer than the alerts transaction's "
+            "60 s timeout, and offsets are committed this often."
+        ),
+    )
     auto_offset_reset: Literal["earliest", "latest"] = "earliest"
     share: str = Field(
         default="1/1",
