@@ -22,6 +22,7 @@ import spacy
 
 from bench.harness import valid_articles
 from newsmon.models.article import Article, parse_article
+from newsmon.models.enrichment import Entity
 from newsmon.nlp.enrich import Enricher
 from newsmon.nlp.entities import extract_entities
 from newsmon.nlp.language import detect_language
@@ -86,7 +87,7 @@ def main() -> None:
             lambda: docs.extend(enricher.nlp.pipe(texts, batch_size=batch)),
         )
     )
-    entities = []
+    entities: list[list[Entity]] = []
     rows.append(
         _timed(
             "  entities (on parsed docs)",

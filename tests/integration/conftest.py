@@ -198,6 +198,6 @@ def finish_pipeline(process: subprocess.Popen[bytes], timeout: float) -> str:
     process.wait(timeout=timeout)
     log = process.log  # type: ignore[attr-defined]
     log.seek(0)
-    output = log.read().decode(errors="replace")
+    output: str = log.read().decode(errors="replace")
     assert process.returncode == 0, output[-3000:]
     return output

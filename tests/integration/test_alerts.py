@@ -14,10 +14,11 @@ from aiosmtpd.controller import Controller
 from newsmon.alerts.rules import load_rules
 from newsmon.connectors.digests import DigestSender
 from newsmon.connectors.notify import SIGNATURE_HEADER, sign
+from newsmon.services.process import free_port
 from newsmon.settings import AlertSettings
 from tests.helpers import real_article_lines, shared_file
 from tests.integration.conftest import World
-from tests.integration.servers import Inbox, Receiver, free_port
+from tests.integration.servers import Inbox, Receiver
 
 RULES = """
 rules:

@@ -116,8 +116,8 @@ def test_feed_items_become_articles_with_pages_fetched_and_nothing_sent_twice(
     articles = {a["url"]: (key, a) for key, a in _topic_articles(world, 4)}
     assert len(articles) == 4
     key, from_content = articles[full["url"]]
-    assert key == from_content["id"].encode()  # type: ignore[union-attr]
-    assert from_content["body"].startswith(full["text"].split("\n")[0].strip()[:60])  # type: ignore[union-attr]
+    assert key == str(from_content["id"]).encode()
+    assert str(from_content["body"]).startswith(full["text"].split("\n")[0].strip()[:60])
     assert from_content["source"] == "wire.example" and from_content["language"] == "en"
     _, from_page = articles[f"{site.url}/ap/mexico-economy"]
     assert "Mexico’s National Statistics Institute said Friday" in str(from_page["body"])

@@ -19,9 +19,9 @@ from pydantic import SecretStr
 from newsmon.connectors.notify import SIGNATURE_HEADER, deliver
 from newsmon.models.alert import Alert
 from newsmon.pipelines.stages.deliver import _DeliverFn
-from newsmon.services.process import wait_until
+from newsmon.services.process import free_port, wait_until
 from newsmon.settings import AlertSettings, ChannelSettings
-from tests.integration.servers import Inbox, Receiver, free_port
+from tests.integration.servers import Inbox, Receiver
 
 ALERT = Alert(
     id="a" * 32,

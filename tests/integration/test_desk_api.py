@@ -313,7 +313,7 @@ def test_security_headers_on_the_desk_and_the_api(desk: Desk) -> None:
         assert headers["x-frame-options"] == "DENY"
 
 
-_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40)
 _VALUE = st.one_of(
     _TEXT,
     st.integers(min_value=-(10**20), max_value=10**20).map(str),
@@ -361,7 +361,7 @@ _PARAMS = {
 def test_api_fuzz_no_500_every_error_json_every_answer_within_2s(desk: Desk, data: st.DataObject) -> None:
     path = data.draw(st.sampled_from(sorted(_PARAMS)))
     names = data.draw(st.lists(st.sampled_from(_PARAMS[path]), max_size=5))
-    params = [(name, data.draw(_VALUE)) for name in names]
+    params: list[tuple[str, str | int | float | bool | None]] = [(name, data.draw(_VALUE)) for name in names]
     started = time.monotonic()
     response = httpx2.get(desk.server.url + path, params=params, timeout=10)
     elapsed = time.monotonic() - started

@@ -61,8 +61,8 @@ def test_copies_are_linked_not_realerted_and_remembered_across_restarts(world: W
     alerts_index = world.settings.search.alerts_index
     world.engine.refresh(alerts_index)
     alerts = world.engine.search(alerts_index, {"query": {"match_all": {}}, "size": 50})["hits"]["hits"]
-    assert sorted(a["_source"]["article_id"] for a in alerts) == sorted(
-        [first["id"], docs[other["url"]]["id"]]
+    assert sorted(str(a["_source"]["article_id"]) for a in alerts) == sorted(
+        [str(first["id"]), str(docs[other["url"]]["id"])]
     )
 
     # A new run (a restart): another copy is still linked to the first one.

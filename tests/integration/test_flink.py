@@ -11,6 +11,7 @@ import signal
 import time
 import urllib.request
 from collections.abc import Iterator
+from functools import partial
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -167,6 +168,14 @@ LATE_ARTICLE_AFTER_S = 30.0
 READ_WITHIN_S = 10.0
 
 
+def _at_least(since: float, seconds: float) -> bool:
+    return time.monotonic() - since >= seconds
+
+
+def _indexed(world: World, count: int) -> bool:
+    return world.count() == count
+
+
 def test_continuous_jobs_read_what_arrives_after_their_start_and_stop_on_sigterm(
     world: World, flink_job_server: Settings
 ) -> None:
@@ -183,10 +192,10 @@ def test_continuous_jobs_read_what_arrives_after_their_start_and_stop_on_sigterm
             running_since = time.monotonic()
             # The scenario's pause (a stall shows only on records that come later), not a
             # synchronisation: nothing is awaited here.
-            wait_until(lambda t=running_since: time.monotonic() - t >= LATE_ARTICLE_AFTER_S, 60)
+            wait_until(partial(_at_least, running_since, LATE_ARTICLE_AFTER_S), 60)
             world.produce([article])
             produced = time.monotonic()
-            read = wait_until(lambda n=start + 1: world.count() == n, READ_WITHIN_S)
+            read = wait_until(partial(_indexed, world, start + 1), READ_WITHIN_S)
             delays.append(round(time.monotonic() - produced, 1))
             assert read, f"start {start + 1}: the article produced 30 s after it was not read within 10 s"
             process.send_signal(signal.SIGTERM)

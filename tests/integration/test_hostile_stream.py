@@ -49,7 +49,7 @@ EDGE_TIMES = [
     "now",
     "1e309",
 ]
-_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=60)
 _CONTROL = st.text(
     st.sampled_from(["\x00", "\x07", "\x1b", "\u200b", "\u202e", "\ufeff", "\r", "\t", " ", "a"]), max_size=30
 )

@@ -14,7 +14,7 @@ POISON = [
 
 def test_n_articles_in_exactly_n_documents_out_and_poison_to_dead_letters(world: World) -> None:
     articles = real_article_lines(60)
-    keys = [parse_article(raw).id.encode() for raw in articles]
+    keys: list[bytes | None] = [parse_article(raw).id.encode() for raw in articles]
     world.produce(articles[:30], keys[:30])
     world.produce(POISON)
     world.produce(articles[30:], keys[30:])
@@ -31,7 +31,7 @@ def test_n_articles_in_exactly_n_documents_out_and_poison_to_dead_letters(world:
         assert headers["newsmon.source.topic"] == world.settings.kafka.articles_topic.encode()
     assert consumer_lag(world.settings.kafka) == 0
 
-    stored = world.engine.get(world.settings.search.articles_index, keys[0].decode())
+    stored = world.engine.get(world.settings.search.articles_index, parse_article(articles[0]).id)
     assert stored is not None and stored["body"] == parse_article(articles[0]).body
 
 

@@ -7,6 +7,7 @@ import hashlib
 import json
 
 import apache_beam as beam
+from apache_beam.pipeline import Pipeline
 from apache_beam.runners.portability.fn_api_runner.fn_runner import FnApiRunner
 from kafka.admin import ConfigResource, ConfigResourceType
 
@@ -100,7 +101,7 @@ def test_a_dead_letter_the_topic_refuses_is_written_reduced(world: World) -> Non
         admin.close()
     big = DeadLetter("index", "search engine refused the document", b"y" * 300_000, b"article-1", None)
     small = DeadLetter("parse", "not JSON", b"{", b"k2", "articles", 0, 5)
-    with beam.Pipeline(runner=FnApiRunner()) as pipeline:
+    with Pipeline(runner=FnApiRunner()) as pipeline:
         _ = pipeline | beam.Create([big, small]) | WriteDeadLetters(kafka)
 
     letters = {m.key: m for m in world.read_topic(kafka.dead_letter_topic, expected=2)}  # type: ignore[attr-defined]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import apache_beam as beam
+from apache_beam.pipeline import Pipeline
 from apache_beam.pvalue import TaggedOutput
 from apache_beam.runners.portability.fn_api_runner.fn_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
@@ -16,7 +17,7 @@ BODY = "Vladimir Putin spoke to Boris Johnson about Ukraine on Wednesday, the Kr
 
 def test_stage_enriches_in_beam() -> None:
     articles = [Article(title=f"Call {i}", body=BODY, source="t", source_id=str(i)) for i in range(3)]
-    with beam.Pipeline(runner=FnApiRunner()) as pipeline:
+    with Pipeline(runner=FnApiRunner()) as pipeline:
         result = pipeline | beam.Create(articles) | EnrichArticles(NlpSettings(batch_size=2))
         names = result.enriched | beam.Map(lambda e: sorted({x.canonical for x in e.enrichment.entities}))
         assert_that(
@@ -30,7 +31,7 @@ class _FailsOn(Enricher):
 
     poison_id = ""
 
-    def enrich_many(self, articles, batch_size=16):  # type: ignore[no-untyped-def,override]
+    def enrich_many(self, articles, batch_size=16):  # type: ignore[no-untyped-def]
         for article in articles:
             if article.id == self.poison_id:
                 raise RecursionError("pathological text")

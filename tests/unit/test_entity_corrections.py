@@ -50,7 +50,7 @@ def test_mentions_hold_the_name_alone(enricher: Enricher) -> None:
 
 
 def test_a_desks_own_knowledge_base_reaches_the_spacy_component_and_is_loaded_once(tmp_path: Path) -> None:
-    from newsmon.nlp.components import ENTITY_FIXES
+    from newsmon.nlp.components import ENTITY_FIXES, EntityFixes
     from newsmon.nlp.knowledge import KnowledgeBase
     from newsmon.settings import NlpSettings
 
@@ -58,6 +58,7 @@ def test_a_desks_own_knowledge_base_reaches_the_spacy_component_and_is_loaded_on
     entities.write_text("entities:\n  - canonical: Riverwatch\n    type: ORG\n    aliases: [riverwatch]\n")
     enricher = Enricher.load(NlpSettings(entities_file=entities))
     fixes = enricher.nlp.get_pipe(ENTITY_FIXES)
+    assert isinstance(fixes, EntityFixes)
     assert fixes.kb is enricher.kb is KnowledgeBase.shared(entities)  # one per process
     text = "The protest was organised by riverwatch, which said the water was unsafe."
     assert not Enricher.load(NlpSettings()).nlp(text).ents  # the model alone misses it

@@ -3,6 +3,7 @@ KafkaIO emits, when a drain run is over, and where Flink's REST API is."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
@@ -30,7 +31,7 @@ def test_java_consumer_config_carries_sasl_and_a_pem_trust_store() -> None:
         sasl_mechanism="SCRAM-SHA-512",
         sasl_username="desk",
         sasl_password=SecretStr('p"w\\d'),
-        ssl_cafile="/etc/ca.pem",  # type: ignore[arg-type]
+        ssl_cafile=Path("/etc/ca.pem"),
     )
     config = java_consumer_config(settings, "desk", "latest")
     assert config["security.protocol"] == "SASL_SSL"

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import apache_beam as beam
 import pytest
+from apache_beam.pipeline import Pipeline
 from apache_beam.runners.portability.fn_api_runner.fn_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
 
@@ -115,7 +116,7 @@ def test_a_stage_dead_letters_the_record_it_raises_on_and_passes_the_rest() -> N
     # A date the window arithmetic overflows on, as the duplicate check met it before
     # parse bounded publication times (model_copy skips validation).
     bad = good[0].model_copy(update={"published_at": datetime(9999, 12, 31, tzinfo=UTC), "id": "poison"})
-    with beam.Pipeline(runner=FnApiRunner()) as pipeline:
+    with Pipeline(runner=FnApiRunner()) as pipeline:
         marked = pipeline | beam.Create([good[1], bad, good[2]]) | MarkDuplicates(DedupSettings())
         ids = marked.articles | "Ids" >> beam.Map(lambda a: a.id)
         letters = marked.dead_letters | "Letters" >> beam.Map(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import gc
 import types
 from collections.abc import Iterator
+from typing import Any
 
 import apache_beam as beam
 from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
 from apache_beam.metrics import monitoring_infos
 from apache_beam.metrics.metric import Metrics, MetricsFilter
+from apache_beam.pipeline import Pipeline
 from apache_beam.transforms.core import RestrictionProvider
 
 from newsmon.pipelines.runners import local_runner
@@ -25,7 +27,7 @@ def _live_merges() -> int:
     return sum(1 for o in gc.get_objects() if isinstance(o, types.GeneratorType) and o.gi_code is code)
 
 
-class _Ticks(RestrictionProvider):  # type: ignore[misc]
+class _Ticks(RestrictionProvider):
     def initial_restriction(self, element: int) -> OffsetRange:
         return OffsetRange(0, element)
 
@@ -39,13 +41,13 @@ class _Ticks(RestrictionProvider):  # type: ignore[misc]
 _TICKS = beam.DoFn.RestrictionParam(_Ticks())
 
 
-class _OneTickPerBundle(beam.DoFn):  # type: ignore[misc]
+class _OneTickPerBundle(beam.DoFn):
     """Claims one offset, then defers the rest: one bundle per element, like a poll loop."""
 
     def __init__(self) -> None:
         self.ticks = Metrics.counter("test", "ticks")
 
-    def process(self, element: int, tracker: OffsetRestrictionTracker = _TICKS) -> Iterator[int]:
+    def process(self, element: int, tracker: Any = _TICKS) -> Iterator[int]:
         position = tracker.current_restriction().start
         if tracker.try_claim(position):
             self.ticks.inc()
@@ -56,7 +58,7 @@ class _OneTickPerBundle(beam.DoFn):  # type: ignore[misc]
 
 def test_a_run_of_many_bundles_keeps_one_merged_metric_set_and_counts_every_bundle() -> None:
     LIVE_MERGES.clear()
-    pipeline = beam.Pipeline(runner=local_runner())
+    pipeline = Pipeline(runner=local_runner())
     _ = pipeline | beam.Create([BUNDLES]) | beam.ParDo(_OneTickPerBundle())
     result = pipeline.run()
     result.wait_until_finish()

@@ -1,4 +1,5 @@
 import apache_beam as beam
+from apache_beam.pipeline import Pipeline
 from apache_beam.runners.portability.fn_api_runner.fn_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
 
@@ -43,7 +44,7 @@ def test_dead_letter_reason_header_is_capped() -> None:
 def test_stage_splits_articles_from_dead_letters_in_beam() -> None:
     good = real_article_lines(3)
     records = [_record(raw, i) for i, raw in enumerate([*good, b"{", b"[]"])]
-    with beam.Pipeline(runner=FnApiRunner()) as pipeline:
+    with Pipeline(runner=FnApiRunner()) as pipeline:
         parsed = pipeline | beam.Create(records) | ParseArticles()
         ids = parsed.articles | "Ids" >> beam.Map(lambda a: a.id)
         offsets = parsed.dead_letters | "Offsets" >> beam.Map(lambda d: d.source_offset)

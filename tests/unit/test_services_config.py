@@ -38,7 +38,7 @@ def test_split_host_port() -> None:
 
 def test_missing_java_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("JAVA_HOME", raising=False)
-    monkeypatch.setattr(process.shutil, "which", lambda _: None)
+    monkeypatch.setattr("shutil.which", lambda _: None)
     with pytest.raises(ServiceError, match="Java 17\\+ is needed"):
         process.find_java(tmp_path / "no-jdk", 17)
 
@@ -46,12 +46,18 @@ def test_missing_java_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path
 def test_missing_maven_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from newsmon.services import maven
 
-    monkeypatch.setattr(maven.shutil, "which", lambda _: None)
+    monkeypatch.setattr("shutil.which", lambda _: None)
     with pytest.raises(ServiceError, match="Maven"):
         maven.resolve_classpath("kafka", "<project/>", tmp_path)
 
 
 def test_wait_until_gives_up_at_the_deadline() -> None:
-    calls = []
-    assert not process.wait_until(lambda: calls.append(1) is not None, timeout=0.05, interval=0.01)
+    calls: list[int] = []
+
+    def never() -> bool:
+        calls.append(1)
+        return False
+
+    assert not process.wait_until(never, timeout=0.05, interval=0.01)
+    assert len(calls) >= 2
     assert process.wait_until(lambda: True, timeout=0)
