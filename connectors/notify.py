@@ -12,7 +12,9 @@ import smtplib
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -186,3 +188,45 @@ def deliver(
         except Exception as e:  # not the network's doing: a retry would fail the same way
             return DeliveryResult(name, False, attempt + 1, f"{type(e).__name__}: {e}")
     return DeliveryResult(name, False, channel.max_attempts, error)
+
+
+def unconfigured(reference: str) -> DeliveryResult:
+    """The failed delivery to a channel that ``alerts.channels`` lacks."""
+    kind, _, name = reference.partition(":")
+    return DeliveryResult(reference, False, 0, f"no {kind} channel named {name!r} in alerts.channels")
+
+
+class Outbox:
+    """Deliveries in flight: one background thread per channel, in order within a channel,
+    so that a slow or failing endpoint holds up neither the caller nor the other channels.
+    Outcomes come back in the order the deliveries were sent."""
+
+    def __init__(self) -> None:
+        self._senders: dict[str, ThreadPoolExecutor] = {}
+        self._pending: deque[tuple[Alert, Future[DeliveryResult]]] = deque()
+
+    def send(self, alert: Alert, reference: str, channel: ChannelSettings | None) -> None:
+        """Start delivering ``alert`` to ``reference`` (``channel`` None: not configured)."""
+        if channel is None:
+            done: Future[DeliveryResult] = Future()
+            done.set_result(unconfigured(reference))
+            self._pending.append((alert, done))
+            return
+        sender = self._senders.get(reference)
+        if sender is None:
+            sender = self._senders[reference] = ThreadPoolExecutor(
+                1, thread_name_prefix=f"deliver-{reference}"
+            )
+        self._pending.append((alert, sender.submit(deliver, reference, channel, alert)))
+
+    def outcomes(self, wait: bool) -> Iterator[tuple[Alert, DeliveryResult]]:
+        """The outcomes of the deliveries sent, in order; without ``wait``, only up to the
+        first still going."""
+        while self._pending and (wait or self._pending[0][1].done()):
+            alert, future = self._pending.popleft()
+            yield alert, future.result()
+
+    def close(self) -> None:
+        for sender in self._senders.values():
+            sender.shutdown(wait=True)
+        self._senders.clear()

@@ -22,9 +22,7 @@ delivery ran.)
 from __future__ import annotations
 
 import logging
-from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
 from functools import partial
 
 import apache_beam as beam
@@ -33,41 +31,20 @@ from apache_beam.pvalue import DoOutputsTuple, PCollection, TaggedOutput
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
+from newsmon.alerts.channels import SINK_CHANNELS, due_channels, to_deliver
 from newsmon.connectors.metrics import DELIVERIES
-from newsmon.connectors.notify import DeliveryResult, deliver
+from newsmon.connectors.notify import Outbox
 from newsmon.connectors.search.deliveries import DeliveryLog
 from newsmon.models.alert import Alert
 from newsmon.models.messages import DeadLetter
 from newsmon.pipelines.stages.engine_fn import SearchEngineDoFn
-from newsmon.settings import AlertSettings, ChannelSettings, SearchSettings
+from newsmon.settings import AlertSettings, SearchSettings
 
 STAGE = "deliver"
 DEAD_LETTERS = "dead_letters"
-SINK_CHANNELS = frozenset({"index", "kafka"})
 # Alerts whose delivery records are looked up with one multi-get.
 _LOOKUP_BATCH = 64
 _LOG = logging.getLogger(__name__)
-
-
-def due_channels(
-    alert: Alert, settings: AlertSettings, sent_before: Callable[[str], bool] = lambda _: False
-) -> list[tuple[str, ChannelSettings | None]]:
-    """The external channels ``alert`` has yet to reach, with their settings (None: the rule
-    names a channel that ``alerts.channels`` lacks)."""
-    due: list[tuple[str, ChannelSettings | None]] = []
-    for reference in alert.channels:
-        if reference in SINK_CHANNELS or sent_before(reference):
-            continue
-        kind, _, name = reference.partition(":")
-        channel = settings.channels.get(name)
-        due.append((reference, channel if channel is not None and channel.type == kind else None))
-    return due
-
-
-def unconfigured(reference: str) -> DeliveryResult:
-    """The failed delivery to a channel that ``alerts.channels`` lacks."""
-    kind, _, name = reference.partition(":")
-    return DeliveryResult(reference, False, 0, f"no {kind} channel named {name!r} in alerts.channels")
 
 
 class _DeliverFn(SearchEngineDoFn):
@@ -84,16 +61,26 @@ class _DeliverFn(SearchEngineDoFn):
         self._log: DeliveryLog | None = None
         if (engine := self.connected) is not None:
             self._log = DeliveryLog(engine.client, engine.settings.rule_matches_index)
-        # Deliveries this bundle sent or is sending (the records cover earlier bundles).
+        # Deliveries this bundle sent or is sending (the log's records cover earlier bundles).
         self._taken: set[tuple[str, str]] = set()
-        self._senders: dict[str, ThreadPoolExecutor] = {}
-        self._pending: deque[tuple[Alert, Future[DeliveryResult]]] = deque()
+        self._outbox = Outbox()
 
     def teardown(self) -> None:
-        for sender in self._senders.values():
-            sender.shutdown(wait=True)
-        self._senders.clear()
+        self._outbox.close()
         super().teardown()
+
+    def process(self, batch: list[Alert]) -> Iterator[TaggedOutput]:
+        outgoing, digested = to_deliver(batch)
+        self._digested.inc(digested)  # their rules' channels get them in the next digest
+        if self._log is not None:
+            self._log.look_up([(a, r) for a in outgoing for r in a.channels if r not in SINK_CHANNELS])
+        for alert in outgoing:
+            for reference, channel in due_channels(alert, self._settings, partial(self._sent_before, alert)):
+                # Taken now: the same alert again in this bundle (a replay) is not sent twice.
+                self._taken.add((alert.id, reference))
+                self._outbox.send(alert, reference, channel)
+        for letter in self._harvest(wait=False):
+            yield TaggedOutput(DEAD_LETTERS, letter)
 
     def finish_bundle(self) -> Iterator[TaggedOutput]:
         # The bundle's offsets are committed after this: every delivery must be over, and
@@ -115,46 +102,9 @@ class _DeliverFn(SearchEngineDoFn):
             self._repeats.inc()
         return seen
 
-    def _take(self, alert: Alert, reference: str) -> None:
-        self._taken.add((alert.id, reference))
-
-    def process(self, batch: list[Alert]) -> Iterator[TaggedOutput]:
-        outgoing = []
-        for alert in batch:
-            if not set(alert.channels) - SINK_CHANNELS:
-                continue
-            if alert.digest_minutes is not None:
-                self._digested.inc()  # its rule's channels get it in the next digest
-                continue
-            outgoing.append(alert)
-        if self._log is not None:
-            self._log.look_up([(a, r) for a in outgoing for r in a.channels if r not in SINK_CHANNELS])
-        for alert in outgoing:
-            for reference, channel in due_channels(alert, self._settings, partial(self._sent_before, alert)):
-                # Taken now: the same alert again in this bundle (a replay) is not sent twice.
-                self._take(alert, reference)
-                self._pending.append((alert, self._send(reference, channel, alert)))
-        for letter in self._harvest(wait=False):
-            yield TaggedOutput(DEAD_LETTERS, letter)
-
-    def _send(self, reference: str, channel: ChannelSettings | None, alert: Alert) -> Future[DeliveryResult]:
-        if channel is None:
-            done: Future[DeliveryResult] = Future()
-            done.set_result(unconfigured(reference))
-            return done
-        sender = self._senders.get(reference)
-        if sender is None:
-            sender = self._senders[reference] = ThreadPoolExecutor(
-                1, thread_name_prefix=f"deliver-{reference}"
-            )
-        return sender.submit(deliver, reference, channel, alert)
-
     def _harvest(self, wait: bool) -> Iterator[DeadLetter]:
-        """Outcomes of the deliveries sent, in order: records for those that arrived, dead
-        letters for those that failed. Without ``wait``, only up to the first still going."""
-        while self._pending and (wait or self._pending[0][1].done()):
-            alert, future = self._pending.popleft()
-            result = future.result()
+        """Records for the deliveries that arrived, dead letters for those that failed."""
+        for alert, result in self._outbox.outcomes(wait):
             DELIVERIES.labels(result.channel, "delivered" if result.ok else "failed").inc()
             if result.ok:
                 self._delivered.inc()
