@@ -313,6 +313,10 @@ class NlpSettings(BaseModel):
     entities_file: Path | None = Field(default=None, description="Default: configs/entities.yaml")
     regions_file: Path | None = Field(default=None, description="Default: configs/regions.yaml")
     topics_file: Path | None = Field(default=None, description="Default: configs/topics.yaml")
+    languages_file: Path | None = Field(
+        default=None,
+        description="Default: configs/languages.yaml (languages enriched without a model of their own)",
+    )
     max_characters: PositiveInt = Field(
         default=100_000, description="Longer bodies are cut for NLP (indexed whole)."
     )

@@ -43,7 +43,9 @@ def test_an_article_that_breaks_a_core_is_dead_lettered_and_the_rest_go_on(
 ) -> None:
     good = Article(title="ok", body=BODY, source="t", source_id="good")
     bad = Article(title="bad", body=BODY, source="t", source_id="bad")
-    failing = _FailsOn(enricher.nlp, enricher.kb, enricher.gazetteer, enricher.taxonomy, 100_000)
+    failing = _FailsOn(
+        enricher.nlp, enricher.kb, enricher.gazetteer, enricher.taxonomy, 100_000, enricher.multilingual
+    )
     failing.poison_id = bad.id
     fn = _EnrichBatchFn(NlpSettings())
     fn._enricher = failing

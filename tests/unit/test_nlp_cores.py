@@ -135,12 +135,13 @@ def test_language_detection() -> None:
     )
 
 
-def test_non_english_articles_are_marked_and_skipped(enricher: Enricher) -> None:
+def test_a_french_article_gets_the_language_independent_stages(enricher: Enricher) -> None:
     enrichment = _enrich(
         enricher,
         "La Commission européenne a présenté mardi un nouveau paquet de sanctions contre la Russie.",
     )
-    assert enrichment.language == "fr" and enrichment.nlp == "other_language" and not enrichment.entities  # type: ignore[attr-defined]
+    assert enrichment.language == "fr" and enrichment.nlp == "names"  # type: ignore[attr-defined]
+    assert {e.canonical for e in enrichment.entities} == {"European Commission", "Russia"}  # type: ignore[attr-defined]
 
 
 def test_a_body_cut_for_the_nlp_says_so_and_a_whole_one_is_full(enricher: Enricher) -> None:

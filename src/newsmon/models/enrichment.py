@@ -80,11 +80,13 @@ class Enrichment(_Model):
     countries: list[str] = Field(default_factory=list, description="ISO codes, most prominent first.")
     primary_countries: list[str] = Field(default_factory=list)
     regions: list[str] = Field(default_factory=list, description="Every region level of every place.")
-    nlp: Literal["full", "truncated", "other_language", "exact_copy"] = Field(
+    nlp: Literal["full", "truncated", "names", "other_language", "exact_copy"] = Field(
         default="full",
         description=(
-            "How much of the NLP ran: all of it, on a body cut to nlp.max_characters, or none "
-            "(another language; an exact copy, whose first copy has it)."
+            "How much of the NLP ran: all of it, on a body cut to nlp.max_characters, the "
+            "language-independent stages (known entities, places, quotes and topics of a "
+            "language in configs/languages.yaml), or none (another language; an exact "
+            "copy, whose first copy has it)."
         ),
     )
     skipped: str | None = Field(default=None, description="The same in words, when not full.")

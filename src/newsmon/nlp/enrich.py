@@ -20,6 +20,7 @@ from newsmon.nlp.entities import extract_entities
 from newsmon.nlp.gazetteer import Gazetteer, shared_gazetteer
 from newsmon.nlp.knowledge import KnowledgeBase
 from newsmon.nlp.language import detect_language
+from newsmon.nlp.multilingual import Multilingual
 from newsmon.nlp.places import country_ranking, primary_countries, region_labels, resolve_places
 from newsmon.nlp.quotes import extract_quotes
 from newsmon.nlp.topics import Taxonomy, score_topics
@@ -37,18 +38,22 @@ class Enricher:
     gazetteer: Gazetteer
     taxonomy: Taxonomy
     max_characters: int
+    multilingual: Multilingual
 
     @classmethod
     def load(cls, settings: NlpSettings) -> Enricher:
         """Load the spaCy model named in the settings and the packaged (or given) configs."""
+        kb = KnowledgeBase.shared(settings.entities_file)
+        gazetteer = shared_gazetteer(settings.regions_file)
         return cls(
             nlp=load_pipeline(
                 settings.model, entities_file=settings.entities_file, regions_file=settings.regions_file
             ),
-            kb=KnowledgeBase.shared(settings.entities_file),
-            gazetteer=shared_gazetteer(settings.regions_file),
+            kb=kb,
+            gazetteer=gazetteer,
             taxonomy=Taxonomy.load(settings.topics_file),
             max_characters=settings.max_characters,
+            multilingual=Multilingual(kb, gazetteer, settings.languages_file),
         )
 
     def enrich(self, article: Article) -> EnrichedArticle:
@@ -85,13 +90,17 @@ class Enricher:
                     enrichment=Enrichment(language=language, nlp="exact_copy", skipped=skipped),
                 )
                 continue
+            if language != ENGLISH and self.multilingual.covers(language):
+                assert language is not None
+                yield EnrichedArticle(article=article, enrichment=self.annotate_names(article, language))
+                continue
             if language != ENGLISH:
                 yield EnrichedArticle(
                     article=article,
                     enrichment=Enrichment(
                         language=language,
                         nlp="other_language",
-                        skipped=f"language {language or 'unknown'}: English-only stages skipped",
+                        skipped=f"language {language or 'unknown'}: not in languages.yaml, NLP skipped",
                     ),
                 )
                 continue
@@ -115,6 +124,27 @@ class Enricher:
             regions=region_labels(places),
             nlp="full" if not truncated else "truncated",
             skipped=f"body truncated to {self.max_characters} characters for NLP" if truncated else None,
+        )
+
+    def annotate_names(self, article: Article, language: str) -> Enrichment:
+        """The language-independent stages over one body (``nlp.multilingual``)."""
+        annotator = self.multilingual.annotator(language)
+        body = article.body[: self.max_characters]
+        entities = annotator.entities(body, article.title)
+        places = resolve_places(entities, self.gazetteer)
+        ranking = country_ranking(places, [e for e in entities if e.in_title])
+        taxonomy = self.taxonomy.for_language(language)
+        return Enrichment(
+            language=language,
+            entities=entities,
+            quotes=annotator.quotes(body, entities),
+            topics=score_topics(article.title, article.body, taxonomy) if taxonomy else [],
+            places=places,
+            countries=ranking,
+            primary_countries=primary_countries(places, ranking),
+            regions=region_labels(places),
+            nlp="names",
+            skipped=f"language {language}: the language-independent stages (known names, places, quotes)",
         )
 
 

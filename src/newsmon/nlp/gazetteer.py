@@ -89,6 +89,9 @@ _CITY_STOPLIST = frozenset(
 )
 
 
+_KIND_ORDER = {"region": 4, "country": 3, "subregion": 2, "us_state": 1, "city": 1}
+
+
 @dataclass(frozen=True)
 class PlaceRecord:
     """A known place: its name, country and kind."""
@@ -115,6 +118,9 @@ class Gazetteer:
         _, config = read_config_yaml(regions_path, "regions.yaml", "regions")
         self._region_of: dict[str, tuple[str, str]] = {}
         self._names: dict[str, list[PlaceRecord]] = {}
+        # Every name as written, with its place and whether it is the place's own name (or a
+        # listed alias) rather than one of geonames' alternate names.
+        self._written: list[tuple[str, PlaceRecord, bool]] = []
         self._region_paths: dict[str, tuple[str, ...]] = {}
         for region, subregions in (config.get("m49") or {}).items():
             self._region_paths[str(region)] = (str(region),)
@@ -133,11 +139,28 @@ class Gazetteer:
             for word in words:
                 self._demonyms[str(word)] = str(code)
         self._load_cities_and_states()
+        self._load_variants(config)
 
-    def _add(self, record: PlaceRecord) -> None:
-        bucket = self._names.setdefault(fold(record.name), [])
+    def _add(self, record: PlaceRecord, written: str | None = None) -> None:
+        """Index ``record`` under its name, or under ``written`` (an alternate name)."""
+        bucket = self._names.setdefault(fold(written or record.name), [])
         if record not in bucket:
             bucket.append(record)
+        self._written.append((written or record.name, record, written is None))
+
+    def _load_variants(self, config: dict[str, object]) -> None:
+        """Names in other languages, for the language-independent stages only (they are
+        not English names: "Russland", "Osteuropa")."""
+        self._variants: list[tuple[str, PlaceRecord]] = []
+        countries = config.get("country_variants") or {}
+        regions = config.get("region_variants") or {}
+        assert isinstance(countries, dict) and isinstance(regions, dict)
+        for code, names in countries.items():
+            record = PlaceRecord(self.country_name(str(code)), str(code), "country")
+            self._variants.extend((str(name), record) for name in names)
+        for region, names in regions.items():
+            record = PlaceRecord(str(region), "", "region")
+            self._variants.extend((str(name), record) for name in names)
 
     def _load_countries(self, aliases: dict[str, list[str]]) -> None:
         import pycountry
@@ -188,7 +211,7 @@ class Gazetteer:
             if population >= 1_000_000:
                 for alternate in city.get("alternatenames") or []:
                     if _LATIN_NAME.match(alternate) and alternate not in _CITY_STOPLIST:
-                        self._add(PlaceRecord(alternate, city["countrycode"], "city", population))
+                        self._add(record, written=alternate)
         for state in cache_.get_us_states().values():
             self._add(PlaceRecord(state["name"], "US", "us_state"))
 
@@ -203,12 +226,25 @@ class Gazetteer:
 
     def matcher_names(self, min_city_population: int = 300_000) -> list[str]:
         """Names worth matching in running text (big cities only: fewer false hits)."""
-        names = set()
-        for bucket in self._names.values():
-            for record in bucket:
-                if record.kind != "city" or record.population >= min_city_population:
-                    names.add(record.name)
-        return sorted(names)
+        return sorted(
+            {
+                name
+                for name, record, _ in self._written
+                if record.kind != "city" or record.population >= min_city_population
+            }
+        )
+
+    def place_names(self, min_city_population: int) -> list[tuple[str, PlaceRecord, bool]]:
+        """Every place name as written (cities of at least ``min_city_population``), with
+        its place and whether it is the place's own name or a listed alias or variant (True)
+        rather than one of geonames' alternate names (False: often a short foreign form)."""
+        named = [
+            (name, record, own)
+            for name, record, own in self._written
+            if record.kind != "city" or record.population >= min_city_population
+        ]
+        named.extend((name, record, True) for name, record in self._variants)
+        return named
 
     def country_name(self, code: str) -> str:
         return self._country_names.get(code, code)
@@ -229,9 +265,7 @@ class Gazetteer:
 
         def rank(record: PlaceRecord) -> tuple[int, int, int]:
             in_context = 1 if record.country_code in context else 0
-            kind_order = {"region": 4, "country": 3, "subregion": 2, "us_state": 1, "city": 1}.get(
-                record.kind, 0
-            )
+            kind_order = _KIND_ORDER.get(record.kind, 0)
             return (
                 in_context if len({c.country_code for c in candidates}) > 1 else 0,
                 kind_order,

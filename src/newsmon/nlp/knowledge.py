@@ -34,6 +34,30 @@ def fold(text: str) -> str:
     return " ".join(stripped.casefold().replace("’", "'").split())
 
 
+# Letters NFKD does not take apart, as they are spelled without their marks.
+_LETTERS = str.maketrans({"ł": "l", "ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ı": "i", "ð": "d"})
+_SPELLINGS = (
+    (re.compile(r"w"), "v"),  # Wladimir, Kiew, Lawrow
+    (re.compile(r"ph"), "f"),
+    (re.compile(r"x"), "ks"),  # Alexander, Aleksandr
+    (re.compile(r"ou"), "u"),  # Oussama
+    (re.compile(r"j"), "y"),  # Kyjiv, Jelzin
+    (re.compile(r"off\b"), "ov"),  # Lavroff
+    (re.compile(r"[iy]+\b"), "y"),  # Zelenski, Zelenskyy, Selenskyj
+    (re.compile(r"(.)\1+"), r"\1"),  # doubled letters
+)
+
+
+def spelling_key(text: str) -> str:
+    """:func:`fold`, with the usual spellings of one name across European languages made
+    one ("Wladimir" and "Vladimir", "Kiew" and "Kiev", "Selenskyj" and "Selensky"): the
+    lookup key of the language-independent name matching."""
+    key = fold(text).translate(_LETTERS)
+    for pattern, replacement in _SPELLINGS:
+        key = pattern.sub(replacement, key)
+    return key
+
+
 def slug(text: str) -> str:
     return _SLUG.sub("-", fold(text)).strip("-")
 
@@ -59,6 +83,8 @@ class KnownEntity:
     canonical: str
     type: str
     aliases: tuple[str, ...] = ()
+    # Its names in other languages, matched by the language-independent stages only.
+    variants: tuple[str, ...] = ()
     role: str | None = None
     country: str | None = None
     wikidata: str | None = None
@@ -110,7 +136,7 @@ class KnowledgeBase:
         for number, item in enumerate(raw.get("entities") or [], start=1):
             if not isinstance(item, dict) or not item.get("canonical") or not item.get("type"):
                 raise ConfigurationError(f"{path}: entry {number} needs 'canonical' and 'type'")
-            unknown = set(item) - {"canonical", "type", "aliases", "role", "country", "wikidata"}
+            unknown = set(item) - {"canonical", "type", "aliases", "variants", "role", "country", "wikidata"}
             if unknown:
                 raise ConfigurationError(f"{path}: entry {number} has unknown fields {sorted(unknown)}")
             entities.append(
@@ -118,6 +144,7 @@ class KnowledgeBase:
                     canonical=str(item["canonical"]),
                     type=str(item["type"]).upper(),
                     aliases=tuple(str(a) for a in item.get("aliases") or ()),
+                    variants=tuple(str(v) for v in item.get("variants") or ()),
                     role=item.get("role"),
                     country=item.get("country"),
                     wikidata=item.get("wikidata"),

@@ -29,12 +29,24 @@ class TopicDefinition:
 
 
 class Taxonomy:
-    """The topics and their weighted terms, compiled once."""
+    """The topics and their weighted terms, compiled once (the English terms; each other
+    language's in :meth:`for_language`)."""
 
-    def __init__(self, topics: list[TopicDefinition], threshold: float, scale: float) -> None:
+    def __init__(
+        self,
+        topics: list[TopicDefinition],
+        threshold: float,
+        scale: float,
+        languages: dict[str, Taxonomy] | None = None,
+    ) -> None:
         self.topics = topics
         self.threshold = threshold
         self.scale = scale
+        self._languages = languages or {}
+
+    def for_language(self, language: str) -> Taxonomy | None:
+        """The same topics with their terms in ``language`` (those that have some), or None."""
+        return self._languages.get(language)
 
     @property
     def labels(self) -> list[str]:
@@ -44,18 +56,22 @@ class Taxonomy:
     def load(cls, path: Path | None = None) -> Taxonomy:
         """Read and compile ``configs/topics.yaml`` (or ``path``)."""
         path, raw = read_config_yaml(path, "topics.yaml", "topics")
+        threshold, scale = float(raw.get("threshold", 0.5)), float(raw.get("scale", 6.0))
         topics = []
+        by_language: dict[str, list[TopicDefinition]] = defaultdict(list)
         for label, spec in (raw.get("topics") or {}).items():
-            weights: dict[str, float] = {}
-            for weight, terms in (spec.get("terms") or {}).items():
-                for term in terms or []:
-                    weights[str(term).casefold()] = float(weight)
+            description = str(spec.get("description", ""))
+            weights = _weights(spec.get("terms"))
             if not weights:
                 raise ConfigurationError(f"{path}: topic {label!r} has no terms")
-            topics.append(
-                TopicDefinition(str(label), str(spec.get("description", "")), _compile(weights), weights)
-            )
-        return cls(topics, float(raw.get("threshold", 0.5)), float(raw.get("scale", 6.0)))
+            topics.append(TopicDefinition(str(label), description, _compile(weights), weights))
+            for language, terms in (spec.get("languages") or {}).items():
+                if translated := _weights(terms):
+                    by_language[str(language)].append(
+                        TopicDefinition(str(label), description, _compile(translated), translated)
+                    )
+        languages = {code: cls(defs, threshold, scale) for code, defs in by_language.items()}
+        return cls(topics, threshold, scale, languages)
 
     def weight_of(self, topic: TopicDefinition, matched: str) -> tuple[str, float]:
         """The term (as written in the taxonomy) that ``matched`` text stands for."""
@@ -63,9 +79,31 @@ class Taxonomy:
         if folded in topic.weights:
             return folded, topic.weights[folded]
         for term, weight in topic.weights.items():
-            if term.endswith("*") and folded.startswith(term[:-1]):
+            if _term_matches(term, folded):
                 return term, weight
         return folded, 0.0
+
+
+def _weights(terms: object) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    if isinstance(terms, dict):
+        for weight, listed in terms.items():
+            for term in listed or []:
+                weights[str(term).casefold()] = float(weight)
+    return weights
+
+
+def _term_matches(term: str, word: str) -> bool:
+    """Whether ``word`` (a whole match) is ``term``: a leading * lets the term start inside
+    the word, a trailing * lets it go on."""
+    inside, core, open_end = term.startswith("*"), term.strip("*"), term.endswith("*")
+    if inside and open_end:
+        return core in word
+    if inside:
+        return word.endswith(core)
+    if open_end:
+        return word.startswith(core)
+    return word == core
 
 
 def _compile(weights: dict[str, float]) -> re.Pattern[str]:
@@ -79,11 +117,18 @@ def _compile(weights: dict[str, float]) -> re.Pattern[str]:
     provenance articles).
     """
     by_first: dict[str, list[str]] = defaultdict(list)
+    inside: list[str] = []
     for term in sorted(weights, key=len, reverse=True):
+        if term.startswith("*"):
+            # Starts inside a word: the match is the whole word around it.
+            core = term.strip("*")
+            tail = r"[\w'-]*" if term.endswith("*") else ""
+            inside.append(r"[\w'-]*" + re.escape(core) + tail)
+            continue
         rest = re.escape(term[1:-1]) + r"[\w'-]*" if term.endswith("*") else re.escape(term[1:])
         by_first[term[0]].append(rest)
     groups = [re.escape(first) + "(?:" + "|".join(rests) + ")" for first, rests in by_first.items()]
-    return re.compile(r"(?<![\w$£€])(?:" + "|".join(groups) + r")(?![\w])")
+    return re.compile(r"(?<![\w$£€])(?:" + "|".join(groups + inside) + r")(?![\w])")
 
 
 def score_topics(title: str, body: str, taxonomy: Taxonomy, *, keep_all: bool = False) -> list[Topic]:
