@@ -5,7 +5,9 @@
 Prints articles/s of: bare spaCy (the floor of our cost: same model, same texts), the same
 without the two components the pipeline replaces, spaCy as the pipeline runs it (with
 newsmon's components), each NLP core on already-parsed docs, and the whole enricher;
-per-article latency p50/p99 of the whole enricher; peak RSS.
+per-article latency p50/p99 of the whole enricher; then the whole enricher on the
+non-English pages of Fundus's test set by language (the language-independent stages of
+configs/languages.yaml, their name index built first); peak RSS.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import resource
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import spacy
@@ -32,9 +35,9 @@ from newsmon.nlp.topics import score_topics
 from newsmon.nlp.verbs import REPLACED_COMPONENTS
 from newsmon.settings import NlpSettings
 
-DEFAULT_CORPUS = (
-    Path(__file__).resolve().parents[1].parent / "shared/data/provenance/provenance_articles.jsonl"
-)
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared/data"
+DEFAULT_CORPUS = SHARED_DATA / "provenance/provenance_articles.jsonl"
+FUNDUS = SHARED_DATA / "fundus/fundus_articles.jsonl"
 
 
 def _timed(label: str, count: int, work: Callable[[], object]) -> tuple[str, float, float]:
@@ -137,8 +140,36 @@ def main() -> None:
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     p50 = statistics.median(ordered)
     print(f"whole enricher latency per article: p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms")
-    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    if FUNDUS.exists():
+        _other_languages(enricher)
     print(json.dumps({"articles": len(texts), "bare_spacy_articles_per_s": round(floor, 1)}))
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+def _other_languages(enricher: Enricher) -> None:
+    """The whole enricher on Fundus's pages in each language of configs/languages.yaml."""
+    by_language: dict[str, list[Article]] = {}
+    for line in FUNDUS.read_text().splitlines():
+        row = json.loads(line)
+        if not row.get("text"):
+            continue
+        article = Article(title=row["title"] or "", body=row["text"], source=row["publisher"])
+        language = detect_language(article.title, article.body)
+        if enricher.multilingual.covers(language):
+            assert language is not None
+            by_language.setdefault(language, []).append(article)
+    header = f"{'articles':>8} {'words':>7} {'articles/s':>11} {'ms/article':>11}"
+    print(f"\n{'language-independent stages (Fundus pages)':52} {header}")
+    for language, group in sorted(by_language.items(), key=lambda item: -len(item[1])):
+        enricher.multilingual.annotator(language)  # the name index, built once per language
+        words = sum(len(a.body.split()) for a in group)
+        _, rate, elapsed = _timed(language, len(group), partial(_enrich_all, enricher, group))
+        per_article = 1000 * elapsed / len(group)
+        print(f"  {language:50} {len(group):8} {words:7} {rate:11.1f} {per_article:11.1f}")
+
+
+def _enrich_all(enricher: Enricher, articles: list[Article]) -> None:
+    list(enricher.enrich_many(articles))
 
 
 if __name__ == "__main__":
