@@ -394,7 +394,9 @@ def enrich(
 
 @app.command("eval")
 def evaluate(
-    what: Annotated[str, typer.Argument(help="ner, quotes, topics, canonical, duplicates or all")] = "all",
+    what: Annotated[
+        str, typer.Argument(help="ner, quotes, topics, canonical, languages, duplicates or all")
+    ] = "all",
     data: Annotated[Path, typer.Option(help="Folder of the real annotated data")] = Path("../shared/data"),
     baseline: Annotated[bool, typer.Option(help="Also run textacy's quote baseline")] = True,
     polnear_split: Annotated[
@@ -410,6 +412,7 @@ def evaluate(
         "quotes": lambda: run.run_quotes(settings.nlp, data, baseline, polnear_split),
         "topics": lambda: run.run_topics(settings.nlp, data),
         "canonical": lambda: run.run_canonical(settings.nlp, data),
+        "languages": lambda: run.run_languages(settings.nlp, data),
         "duplicates": lambda: run.run_duplicates(settings.dedup.threshold, data),
     }
     if what != "all" and what not in jobs:

@@ -108,6 +108,12 @@ def run_canonical(settings: NlpSettings, data: Path) -> str:
     return report(within, across, found)
 
 
+def run_languages(settings: NlpSettings, data: Path) -> str:
+    from newsmon.evaluation.languages import evaluate_languages, report
+
+    return report(evaluate_languages(Enricher.load(settings), data))
+
+
 def run_duplicates(threshold: float, data: Path) -> str:
     """Near-duplicate detection on both halves of the provenance corpus (tuned on dev)."""
     from newsmon.evaluation.duplicates import report

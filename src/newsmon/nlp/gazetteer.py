@@ -263,12 +263,17 @@ class Gazetteer:
         if not candidates:
             return None
 
-        def rank(record: PlaceRecord) -> tuple[int, int, int]:
+        folded = fold(name)
+
+        def rank(record: PlaceRecord) -> tuple[int, int, int, int]:
             in_context = 1 if record.country_code in context else 0
             kind_order = _KIND_ORDER.get(record.kind, 0)
             return (
                 in_context if len({c.country_code for c in candidates}) > 1 else 0,
                 kind_order,
+                # A place's own name before another's alternate name for it (Islamabad, not
+                # Chattogram, once called so).
+                1 if fold(record.name) == folded else 0,
                 record.population,
             )
 

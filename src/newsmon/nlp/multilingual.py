@@ -112,8 +112,8 @@ class NameIndex:
         else:
             self.folded.setdefault(fold(name), target)
 
-    def find(self, words: list[str]) -> _Target | None:
-        text = " ".join(words)
+    def find(self, text: str) -> _Target | None:
+        """The target of ``text`` as written (its spacing kept: "EU-Kommission")."""
         return (
             self.case_sensitive.get(text)
             or self.spellings.get(spelling_key(text))
@@ -187,6 +187,26 @@ def blank_pipeline(language: str) -> Language:
 
 
 @dataclass
+class _Words:
+    """An article's words, and the whitespace after each."""
+
+    words: list[str]
+    spaces: list[str]
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __getitem__(self, i: int) -> str:
+        return self.words[i]
+
+    def text(self, start: int, end: int) -> str:
+        """Words ``start`` to ``end`` as written."""
+        return "".join(
+            w + s for w, s in zip(self.words[start:end], self.spaces[start:end], strict=True)
+        ).strip()
+
+
+@dataclass
 class _Found:
     target: _Target
     start: int
@@ -231,7 +251,7 @@ class MultilingualAnnotator:
 
     def _matches(self, text: str) -> Iterator[_Found]:
         doc = blank_pipeline(self.rules.code).make_doc(text)
-        words = [t.text for t in doc]
+        words = _Words([t.text for t in doc], [t.whitespace_ for t in doc])
         i = 0
         while i < len(doc):
             hit = self._longest_at(words, i)
@@ -244,16 +264,15 @@ class MultilingualAnnotator:
             yield _Found(target, start, end, text[start:end])
             i += length
 
-    def _longest_at(self, words: list[str], i: int) -> tuple[_Target, int] | None:
+    def _longest_at(self, words: _Words, i: int) -> tuple[_Target, int] | None:
         """The longest known name starting at word ``i``, and its length in words."""
         first = words[i]
         if not first[:1].isupper():
             return None
         for length in range(min(MAX_NAME_WORDS, len(words) - i), 0, -1):
-            span = words[i : i + length]
-            if not span[-1][:1].isalnum():
+            if not words[i + length - 1][:1].isalnum():
                 continue
-            target = self.index.find(span)
+            target = self.index.find(words.text(i, i + length))
             if target is None and length == 1:
                 target = self._inflected(first)
             if target is None:
@@ -263,7 +282,7 @@ class MultilingualAnnotator:
             return target, length
         return None
 
-    def _part_of_a_name(self, words: list[str], i: int) -> bool:
+    def _part_of_a_name(self, words: _Words, i: int) -> bool:
         """Whether the city name at ``i`` is part of a person's name here: a capitalised
         word that is no known name follows ("Vladimir Poutine", "Sophie Binet") or, where
         only names are capitalised, comes before ("Marylise Léon")."""
@@ -271,7 +290,7 @@ class MultilingualAnnotator:
             not self.rules.capitalises_nouns and i > 0 and self._unknown_capitalised(words, i - 1)
         )
 
-    def _unknown_capitalised(self, words: list[str], i: int) -> bool:
+    def _unknown_capitalised(self, words: _Words, i: int) -> bool:
         if not 0 <= i < len(words):
             return False
         word = words[i]
@@ -287,7 +306,7 @@ class MultilingualAnnotator:
             return None
         for ending, base in self.rules.endings:
             if word.endswith(ending) and len(word) - len(ending) >= MIN_INFLECTED_LETTERS - 1:
-                target = self.index.find([word[: len(word) - len(ending)] + base])
+                target = self.index.find(word[: len(word) - len(ending)] + base)
                 if target is not None:
                     return target
         return None
