@@ -210,7 +210,12 @@ class Gazetteer:
             self._add(record)
             if population >= 1_000_000:
                 for alternate in city.get("alternatenames") or []:
-                    if _LATIN_NAME.match(alternate) and alternate not in _CITY_STOPLIST:
+                    # Not all-capital codes (airport codes: "NGO" is Nagoya's, "KRT" Khartoum's).
+                    if (
+                        _LATIN_NAME.match(alternate)
+                        and alternate not in _CITY_STOPLIST
+                        and not alternate.isupper()
+                    ):
                         self._add(record, written=alternate)
         for state in cache_.get_us_states().values():
             self._add(PlaceRecord(state["name"], "US", "us_state"))
@@ -271,9 +276,9 @@ class Gazetteer:
             return (
                 in_context if len({c.country_code for c in candidates}) > 1 else 0,
                 kind_order,
-                # A place's own name before another's alternate name for it (Islamabad, not
-                # Chattogram, once called so).
-                1 if fold(record.name) == folded else 0,
+                # A city's own name before another city's alternate name for it (Islamabad,
+                # not Chattogram, once called so).
+                1 if record.kind == "city" and fold(record.name) == folded else 0,
                 record.population,
             )
 

@@ -10,10 +10,11 @@ no model), and at each word the longest known name wins; a name counts only wher
 text capitalises it, and a word the language inflects ("Putins", Polish "Ukrainy") is
 tried in its base form when it is unknown as written.
 
-Quotes are the text between the language's quotation marks (three words or more) in a
-sentence that holds one of its cue words ("sagte", "a déclaré", "según"); the speaker is
-the person or organisation named next to the quote in that sentence, or, when the cue's
-subject is a pronoun ("sagte er"), the last person named before it.
+Quotes are the text between the language's quotation marks (three words or more, not a
+title); where the quote's sentence holds one of the language's cue words ("sagte", "a
+déclaré", "según"), the speaker is the known person or organisation named nearest the cue
+in that sentence, or, when the cue's subject is a pronoun ("sagte er"), the last person
+named shortly before.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from newsmon.exceptions import ConfigurationError
 from newsmon.models.enrichment import Entity, Mention, Quote
@@ -37,7 +39,19 @@ from newsmon.settings import read_config_yaml
 MAX_NAME_WORDS = 6
 _SENTENCE_ENDS = frozenset({".", "!", "?", ":", "\n", "\n\n"})
 MIN_QUOTE_WORDS = 3
+# The longest quotation (characters) between an opening mark and its closing one.
+_MAX_QUOTE = 1500
 MIN_INFLECTED_LETTERS = 5
+# How far back (characters) a pronoun cue ("sagte er") looks for the person it stands for.
+_PRONOUN_REACH = 600
+# Where a cue's speaker is named: before it (its subject) or right after it (inverted).
+_BEFORE_CUE = 80
+_AFTER_CUE = 50
+# How close before a quotation a "Name:" introducing it ends.
+_INTRODUCED = 40
+_UPPER = "".join(c for c in map(chr, range(0x41, 0x250)) if c.isupper())
+# Two or more capitalised words in a row: a name.
+_NAME_LIKE = re.compile(rf"(?<!\w)[{_UPPER}][\w'’-]+(?:\s+[{_UPPER}][\w'’-]+)+")
 # Cities smaller than this are not matched in running text (too often also words).
 MIN_CITY_POPULATION = 300_000
 
@@ -54,6 +68,7 @@ class LanguageRules:
     endings: tuple[tuple[str, str], ...]
     not_places: frozenset[str]
     capitalises_nouns: bool = False
+    drops_subjects: bool = False
 
 
 def load_languages(path: Path | None = None) -> dict[str, LanguageRules]:
@@ -77,6 +92,7 @@ def load_languages(path: Path | None = None) -> dict[str, LanguageRules]:
             endings=endings,
             not_places=frozenset(str(p) for p in entry.get("not_places") or ()),
             capitalises_nouns=bool(entry.get("capitalises_nouns", False)),
+            drops_subjects=bool(entry.get("drops_subjects", False)),
         )
     return languages
 
@@ -107,6 +123,9 @@ class NameIndex:
     def add(self, name: str, target: _Target, tolerant: bool = True) -> None:
         if len(name) <= 4 and name.replace(".", "").isupper():
             self.case_sensitive.setdefault(name, target)
+            if len(name) == 4 and name.isalpha():
+                # Four-letter acronyms are written as words too: "Otan", "Nato".
+                self.spellings.setdefault(spelling_key(name), target)
         elif tolerant:
             self.spellings.setdefault(spelling_key(name), target)
         else:
@@ -138,16 +157,22 @@ def build_index(
     for code, names in _country_names(rules.code).items():
         country = gazetteer.country_name(code)
         for name in names:
-            index.add(name, _place(country, code))
+            index.add(name, _place(country, code), tolerant=len(name.split()) > 1)
     for name, record, own in gazetteer.place_names(min_city_population):
         if name in rules.not_places:
             continue
-        if record.kind == "region":
-            index.add(name, _Target(record.name, "GPE", f"place:region:{slug(record.name)}"), own)
+        # The place a name means as the gazetteer ranks them ("New York": the city, not the state).
+        resolution = gazetteer.resolve(name)
+        place = resolution.place if resolution is not None and record.kind != "region" else record
+        if place.kind == "region":
+            region = _Target(place.name, "GPE", f"place:region:{slug(place.name)}")
+            index.add(name, region, own and len(name.split()) > 1)
             continue
-        city = record.kind == "city"
-        canonical = gazetteer.country_name(record.country_code) if record.kind == "country" else record.name
-        index.add(name, _place(canonical, record.country_code, city), own)
+        canonical = gazetteer.country_name(place.country_code) if place.kind == "country" else place.name
+        # A one-word place name as written only: spelling tolerance would make words of it
+        # (German "Pollen" would be "Polen").
+        tolerant = own and len(name.split()) > 1
+        index.add(name, _place(canonical, place.country_code, place.kind == "city"), tolerant)
     return index
 
 
@@ -188,10 +213,11 @@ def blank_pipeline(language: str) -> Language:
 
 @dataclass
 class _Words:
-    """An article's words, and the whitespace after each."""
+    """An article's words, the whitespace after each and where each starts."""
 
     words: list[str]
     spaces: list[str]
+    starts: list[int]
 
     def __len__(self) -> int:
         return len(self.words)
@@ -204,6 +230,31 @@ class _Words:
         return "".join(
             w + s for w, s in zip(self.words[start:end], self.spaces[start:end], strict=True)
         ).strip()
+
+
+_HYPHEN = re.compile(r"(-)")
+
+
+def _split_words(doc: Doc) -> _Words:
+    """spaCy's words, hyphenated ones cut at their hyphens ("EU-Richtlinien", "Ex-Nato-Chef":
+    the name is a part), each part keeping its place."""
+    words, spaces, starts = [], [], []
+    for token in doc:
+        parts = [p for p in _HYPHEN.split(token.text) if p] if "-" in token.text[1:-1] else [token.text]
+        at = token.idx
+        for n, part in enumerate(parts):
+            words.append(part)
+            spaces.append(token.whitespace_ if n == len(parts) - 1 else "")
+            starts.append(at)
+            at += len(part)
+    return _Words(words, spaces, starts)
+
+
+def _title_like(text: str) -> bool:
+    """A quoted name ("New York Times", "New England Journal of Medicine"): a few words,
+    each of four letters or more capitalised."""
+    words = text.split()
+    return 0 < len(words) <= 6 and all(w[:1].isupper() for w in words if len(w) >= 4)
 
 
 @dataclass
@@ -250,18 +301,20 @@ class MultilingualAnnotator:
         return sorted(entities, key=lambda e: (-e.count, e.mentions[0].start))
 
     def _matches(self, text: str) -> Iterator[_Found]:
-        doc = blank_pipeline(self.rules.code).make_doc(text)
-        words = _Words([t.text for t in doc], [t.whitespace_ for t in doc])
+        words = _split_words(blank_pipeline(self.rules.code).make_doc(text))
+        titles = [(a, b) for a, b, _ in self.quotations(text) if _title_like(text[a:b])]
         i = 0
-        while i < len(doc):
+        while i < len(words):
             hit = self._longest_at(words, i)
-            if hit is None or (hit[1] == 1 and hit[0].city and self._part_of_a_name(words, i)):
+            if hit is None or (
+                hit[1] == 1 and hit[0].country_code and self._part_of_a_name(words, i, hit[0])
+            ):
                 i += 1
                 continue
             target, length = hit
-            start = doc[i].idx
-            end = doc[i + length - 1].idx + len(doc[i + length - 1].text)
-            yield _Found(target, start, end, text[start:end])
+            start, end = words.starts[i], words.starts[i + length - 1] + len(words[i + length - 1])
+            if not any(a <= start < b for a, b in titles):  # "New York Times", a paper's name
+                yield _Found(target, start, end, text[start:end])
             i += length
 
     def _longest_at(self, words: _Words, i: int) -> tuple[_Target, int] | None:
@@ -282,12 +335,16 @@ class MultilingualAnnotator:
             return target, length
         return None
 
-    def _part_of_a_name(self, words: _Words, i: int) -> bool:
-        """Whether the city name at ``i`` is part of a person's name here: a capitalised
-        word that is no known name follows ("Vladimir Poutine", "Sophie Binet") or, where
-        only names are capitalised, comes before ("Marylise Léon")."""
+    def _part_of_a_name(self, words: _Words, i: int, place: _Target) -> bool:
+        """Whether the one-word place name at ``i`` is part of another name here: a
+        capitalised word that is no known name follows ("Vladimir Poutine", "Georgia Palmer",
+        "Texas Instruments") or, for a city where only names are capitalised, comes before
+        ("Marylise Léon")."""
         return self._unknown_capitalised(words, i + 1) or (
-            not self.rules.capitalises_nouns and i > 0 and self._unknown_capitalised(words, i - 1)
+            place.city
+            and not self.rules.capitalises_nouns
+            and i > 0
+            and self._unknown_capitalised(words, i - 1)
         )
 
     def _unknown_capitalised(self, words: _Words, i: int) -> bool:
@@ -312,33 +369,61 @@ class MultilingualAnnotator:
         return None
 
     def quotes(self, body: str, entities: list[Entity]) -> list[Quote]:
-        """Quotes in ``body`` with a cue in their sentence, and their speakers."""
+        """Quotes in ``body`` (quotations of three words or more that are no titles), with
+        their speakers where a cue word in their sentence attributes them."""
+        spans = self.quotations(body)
+        # Names inside a quotation are what it is about, not who says it.
         speakers = sorted(
-            ((m, e) for e in entities if e.type in ("PERSON", "ORG") for m in e.mentions),
+            (
+                (m, e)
+                for e in entities
+                if e.type in ("PERSON", "ORG")
+                for m in e.mentions
+                if not any(a <= m.start < b for a, b, _ in spans)
+            ),
             key=lambda pair: pair[0].start,
         )
-        doc = blank_pipeline(self.rules.code)(body)
+        ends = self._sentence_ends(body, spans)
         quotes: list[Quote] = []
-        for sentence in doc.sents:
-            start, end = sentence.start_char, sentence.end_char
-            for opened, closed in self._quoted(body, start, end):
-                quote = self._attributed(body, start, end, opened, closed, speakers)
-                if quote is not None and not any(q.start <= quote.start < q.end for q in quotes):
-                    quotes.append(quote)
-        return sorted(quotes, key=lambda q: q.start)
+        for opened, closed, mark in spans:
+            # The quotation's sentence: from the sentence end before its opening mark to the
+            # first after its closing mark (sentence ends inside a quotation do not count).
+            start = max((e for e in ends if e <= opened - mark), default=0)
+            end = min((e for e in ends if e > closed), default=len(body))
+            quote = self._attributed(body, start, end, opened, closed, speakers)
+            if quote is not None:
+                quotes.append(quote)
+        return quotes
 
-    def _quoted(self, body: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-        """(content start, content end) of each quotation inside ``body[start:end]``."""
+    def quotations(self, body: str) -> list[tuple[int, int, int]]:
+        """(content start, content end, opening mark's length) of each quotation of three
+        words or more in ``body``, in order; a quotation inside another is not a quote."""
+        found: list[tuple[int, int, int]] = []
         for opening, closing in self.rules.quotes:
-            at = start
-            while (found := body.find(opening, at, end)) != -1:
-                close = body.find(closing, found + len(opening), end + 400)
+            at = 0
+            while (start := body.find(opening, at)) != -1:
+                close = body.find(closing, start + len(opening), start + len(opening) + _MAX_QUOTE)
                 if close == -1:
-                    break
-                content = body[found + len(opening) : close]
+                    at = start + len(opening)
+                    continue
+                content = body[start + len(opening) : close]
                 if len(content.split()) >= MIN_QUOTE_WORDS and "\n\n" not in content:
-                    yield found + len(opening), close
+                    found.append((start + len(opening), close, len(opening)))
                 at = close + len(closing)
+        kept: list[tuple[int, int, int]] = []
+        for span in sorted(found, key=lambda f: (f[0], -f[1])):
+            if not any(k[0] - k[2] <= span[0] < k[1] + 1 for k in kept):
+                kept.append(span)
+        return kept
+
+    def _sentence_ends(self, body: str, spans: list[tuple[int, int, int]]) -> list[int]:
+        """Where sentences start, leaving out sentence ends inside a quotation."""
+        doc = blank_pipeline(self.rules.code)(body)
+        return [
+            s.start_char
+            for s in doc.sents
+            if not any(opened - mark < s.start_char <= closed for opened, closed, mark in spans)
+        ]
 
     def _attributed(
         self,
@@ -349,29 +434,21 @@ class MultilingualAnnotator:
         closed: int,
         speakers: list[tuple[Mention, Entity]],
     ) -> Quote | None:
-        outside = [(start, opened - 1), (closed + 1, max(end, closed + 1))]
-        cue = next(
-            (m for a, b in outside if b > a for m in [self._cue.search(body, a, b)] if m is not None), None
-        )
-        if cue is None:
-            return None
+        """The quotation ``body[opened:closed]`` of the sentence ``body[start:end]``, with its
+        speaker when a cue word attributes it; None for a title or a name in quotes."""
         text = body[opened:closed].strip()
-        near = [
-            (mention, entity)
-            for mention, entity in speakers
-            if (start <= mention.start < opened - 1) or (closed < mention.start < max(end, closed + 1))
-        ]
-        speaker: tuple[Mention, Entity] | None = None
-        if near:
-            speaker = min(near, key=lambda pair: abs(pair[0].start - cue.start()))
-        else:
-            after_cue = body[cue.end() : cue.end() + 12].split()
-            pronoun = after_cue[0].strip(",.").casefold() if after_cue else ""
-            before_cue = body[max(start, cue.start() - 12) : cue.start()].split()
-            pronoun_before = before_cue[-1].strip(",.").casefold() if before_cue else ""
-            if pronoun in self.rules.person_pronouns or pronoun_before in self.rules.person_pronouns:
-                earlier = [(m, e) for m, e in speakers if m.start < opened and e.type == "PERSON"]
-                speaker = earlier[-1] if earlier else None
+        if self._a_title(text):
+            return None
+        before = list(self._cue.finditer(body, start, max(start, opened - 1)))
+        after = list(self._cue.finditer(body, closed + 1, max(end, closed + 1)))
+        # The cue nearest the quotation: the last before it, or the first after it.
+        candidates = ([(opened - before[-1].end(), before[-1])] if before else []) + (
+            [(after[0].start() - closed, after[0])] if after else []
+        )
+        cue = min(candidates, key=lambda pair: pair[0])[1] if candidates else None
+        speaker = self._speaker(body, start, opened, closed, cue, speakers) if cue else None
+        if cue is None:
+            speaker = self._introduced(body, opened, speakers)
         mention, entity = speaker if speaker is not None else (None, None)
         return Quote(
             text=text,
@@ -380,8 +457,106 @@ class MultilingualAnnotator:
             speaker=entity.canonical if entity else None,
             speaker_key=entity.key if entity else None,
             speaker_mention=mention,
-            cue=cue.group(0),
+            cue=cue.group(0) if cue else None,
         )
+
+    def _introduced(
+        self, body: str, opened: int, speakers: list[tuple[Mention, Entity]]
+    ) -> tuple[Mention, Entity] | None:
+        """The known name that introduces a quotation with a colon ("Trump: «…»")."""
+        lead = body[max(0, opened - _INTRODUCED) : opened].rstrip()
+        lead = lead[:-1].rstrip() if lead and not lead[-1].isalnum() else lead  # the mark
+        if not lead.endswith(":"):
+            return None
+        near = [(m, e) for m, e in speakers if opened - _INTRODUCED <= m.start and m.end <= opened]
+        return near[-1] if near else None
+
+    def _a_title(self, text: str) -> bool:
+        """A quoted work or name ("Some People Need Killing"): every word capitalised, where
+        the language capitalises names only."""
+        words = [w for w in text.split() if w[:1].isalpha()]
+        return not self.rules.capitalises_nouns and len(words) <= 6 and all(w[:1].isupper() for w in words)
+
+    def _speaker(
+        self,
+        body: str,
+        start: int,
+        opened: int,
+        closed: int,
+        cue: re.Match[str],
+        speakers: list[tuple[Mention, Entity]],
+    ) -> tuple[Mention, Entity] | None:
+        """Who the cue gives the quote to: the name right before the cue (its subject) or
+        right after it ("a affirmé Vladimir Poutine", "so Putin"), if the knowledge base
+        knows it (an unknown name there means an unknown speaker); a pronoun there, or no
+        subject at all where the language drops them, stands for the last person named
+        shortly before."""
+        after_text = body[cue.end() : cue.end() + _AFTER_CUE]
+        before_text = body[max(start, cue.start() - _BEFORE_CUE) : cue.start()]
+        after = after_text.replace("-t-", " ").replace("-", " ").split()
+        before = before_text.split()
+        pronouns = self.rules.person_pronouns
+        if (after and after[0].strip(",.:").casefold() in pronouns) or (
+            before and before[-1].strip(",.:").casefold() in pronouns
+        ):
+            return self._last_person(body, speakers, opened)
+        inside_quote = range(opened - 1, closed + 1)
+        near = [
+            (mention, entity)
+            for mention, entity in speakers
+            if mention.start not in inside_quote
+            and (
+                cue.start() - _BEFORE_CUE <= mention.start < cue.start()
+                or cue.end() <= mention.start < cue.end() + _AFTER_CUE
+            )
+        ]
+        named = min(near, key=lambda pair: abs(pair[0].start - cue.start())) if near else None
+        unknown = self._unknown_name_near(body, cue, start, inside_quote)
+        if unknown is not None and (named is None or unknown < abs(named[0].start - cue.start())):
+            return None  # "a affirmé le ministre ..., Andreï Belooussov"
+        if named is not None:
+            return named
+        if self.rules.drops_subjects and unknown is None:
+            return self._last_person(body, speakers, opened)  # Polish "– wskazał."
+        return None
+
+    def _last_person(
+        self, body: str, speakers: list[tuple[Mention, Entity]], before: int
+    ) -> tuple[Mention, Entity] | None:
+        """The known person named last before ``before``, if shortly before and with no
+        unknown name in between (then the pronoun is more likely that one's)."""
+        earlier = [(m, e) for m, e in speakers if m.start < before and e.type == "PERSON"]
+        if not earlier or before - earlier[-1][0].end >= _PRONOUN_REACH:
+            return None
+        mention = earlier[-1][0]
+        if self._unknown_names(body, mention.end, before):
+            return None  # "Mme Binet ... confie-t-elle"
+        return earlier[-1]
+
+    def _unknown_names(self, body: str, start: int, end: int) -> list[int]:
+        """Where names the index does not know (two capitalised words, no stop words) start
+        in ``body[start:end]``."""
+        found = []
+        for match in _NAME_LIKE.finditer(body, start, end):
+            words = match.group(0).split()
+            if any(w.casefold() in self._stop_words for w in words):
+                continue
+            if self.index.find(match.group(0)) or any(self.index.find(w) for w in words):
+                continue
+            found.append(match.start())
+        return found
+
+    def _unknown_name_near(self, body: str, cue: re.Match[str], start: int, quote: range) -> int | None:
+        """Distance from the cue to the nearest name the index does not know, on either side
+        of it within reach and outside the quotation; None if none."""
+        spans = ((max(start, cue.start() - _BEFORE_CUE), cue.start()), (cue.end(), cue.end() + _AFTER_CUE))
+        distances = [
+            abs(at - cue.start())
+            for a, b in spans
+            for at in self._unknown_names(body, a, b)
+            if at not in quote
+        ]
+        return min(distances) if distances else None
 
 
 class Multilingual:
