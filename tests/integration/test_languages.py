@@ -1,5 +1,5 @@
-"""Rules written once in English fire on real German and French articles (Fundus's test
-pages), through the running pipeline on real Kafka and OpenSearch."""
+"""Rules written once in English fire on real German, French and Italian articles (Fundus's
+test pages), through the running pipeline on real Kafka and OpenSearch."""
 
 from __future__ import annotations
 
@@ -12,10 +12,18 @@ from tests.integration.conftest import World
 
 RULES = """
 rules:
-  - id: putin-quoted
-    name: Putin quoted
+  - id: putin-named
+    name: Putin named
     channels: [index]
-    when: {quoted: Vladimir Putin}
+    when: {entity: Vladimir Putin}
+  - id: trump-quoted
+    name: Trump quoted
+    channels: [index]
+    when: {quoted: Donald Trump}
+  - id: peskov-quoted
+    name: Kremlin spokesman quoted
+    channels: [index]
+    when: {quoted: Dmitry Peskov}
   - id: eastern-europe-conflict
     name: Conflict in Eastern Europe
     channels: [index]
@@ -31,8 +39,9 @@ rules:
 PAGES = {
     "ZDF_2025_11_07": "de",  # Putin on Russia's "decolonisation", quoted
     "DW_2023_04_28": "de",  # the Ukrainian counter-offensive
-    "LeFigaro_2024_11_22": "fr",  # the war in Ukraine; Poutine and Peskov quoted
+    "LeFigaro_2024_11_22": "fr",  # the war in Ukraine; Peskov quoted, "M. Peskov"
     "LeMonde_2023_09_01": "fr",  # a union leader and Macron: none of the rules
+    "CorriereDellaSera_2025_02_04": "it",  # Meloni at Mar-a-Lago; "ha detto Trump"
 }
 
 
@@ -62,8 +71,8 @@ def test_english_rules_fire_on_german_and_french_articles_with_the_terms_that_ma
         h["_source"]["source"]: h["_source"]
         for h in world.engine.search(index, {"query": {"match_all": {}}, "size": 10})["hits"]["hits"]
     }
-    assert {d["enrichment"]["language"] for d in docs.values()} == {"de", "fr"}
-    assert {d["enrichment"]["nlp"] for d in docs.values()} == {"names"}
+    assert {d["language"] for d in docs.values()} == {"de", "fr", "it"}
+    assert {d["nlp"] for d in docs.values()} == {"names"}
 
     alerts_index = world.settings.search.alerts_index
     world.engine.refresh(alerts_index)
@@ -72,7 +81,8 @@ def test_english_rules_fire_on_german_and_french_articles_with_the_terms_that_ma
         for h in world.engine.search(alerts_index, {"query": {"match_all": {}}, "size": 50})["hits"]["hits"]
     ]
     fired = {(a["rule_id"], a["source"]) for a in alerts}
-    assert ("putin-quoted", "ZDF") in fired and ("putin-quoted", "LeFigaro") in fired
+    assert {("putin-named", s) for s in ("ZDF", "LeFigaro")} <= fired  # "Wladimir Putin", "Poutine"
+    assert ("peskov-quoted", "LeFigaro") in fired and ("trump-quoted", "CorriereDellaSera") in fired
     assert {("eastern-europe-conflict", s) for s in ("ZDF", "DW", "LeFigaro")} <= fired
     assert ("kremlin", "LeFigaro") in fired  # "Kremlin"; the German pages' "Kreml" too
     assert not {source for _, source in fired} & {"LeMonde"}
@@ -80,5 +90,6 @@ def test_english_rules_fire_on_german_and_french_articles_with_the_terms_that_ma
     conflict = next(a for a in alerts if (a["rule_id"], a["source"]) == ("eastern-europe-conflict", "DW"))
     assert "region:Eastern Europe" in conflict["matched"]
     assert any(m.startswith("topic:conflict_defence") for m in conflict["matched"])
-    quoted = next(a for a in alerts if (a["rule_id"], a["source"]) == ("putin-quoted", "LeFigaro"))
-    assert any(h["text"] in ("Poutine", "Vladimir Poutine") for h in quoted["highlights"])
+    named = next(a for a in alerts if (a["rule_id"], a["source"]) == ("putin-named", "LeFigaro"))
+    # The passage where it matched, the name as the article writes it.
+    assert {h["text"][h["start"] : h["end"]] for h in named["highlights"]} & {"Poutine", "Vladimir Poutine"}

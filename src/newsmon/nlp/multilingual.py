@@ -446,7 +446,7 @@ class MultilingualAnnotator:
             [(after[0].start() - closed, after[0])] if after else []
         )
         cue = min(candidates, key=lambda pair: pair[0])[1] if candidates else None
-        speaker = self._speaker(body, start, opened, closed, cue, speakers) if cue else None
+        speaker = self._speaker(body, start, end, opened, closed, cue, speakers) if cue else None
         if cue is None:
             speaker = self._introduced(body, opened, speakers)
         mention, entity = speaker if speaker is not None else (None, None)
@@ -481,6 +481,7 @@ class MultilingualAnnotator:
         self,
         body: str,
         start: int,
+        end: int,
         opened: int,
         closed: int,
         cue: re.Match[str],
@@ -491,8 +492,13 @@ class MultilingualAnnotator:
         knows it (an unknown name there means an unknown speaker); a pronoun there, or no
         subject at all where the language drops them, stands for the last person named
         shortly before."""
-        after_text = body[cue.end() : cue.end() + _AFTER_CUE]
-        before_text = body[max(start, cue.start() - _BEFORE_CUE) : cue.start()]
+        # Both sides stay inside the sentence (and its paragraph).
+        low = max(start, cue.start() - _BEFORE_CUE, body.rfind("\n", 0, cue.start()) + 1)
+        high = min(end, cue.end() + _AFTER_CUE)
+        if (newline := body.find("\n", cue.end(), high)) != -1:
+            high = newline
+        after_text = body[cue.end() : high]
+        before_text = body[low : cue.start()]
         after = after_text.replace("-t-", " ").replace("-", " ").split()
         before = before_text.split()
         pronouns = self.rules.person_pronouns
@@ -505,13 +511,10 @@ class MultilingualAnnotator:
             (mention, entity)
             for mention, entity in speakers
             if mention.start not in inside_quote
-            and (
-                cue.start() - _BEFORE_CUE <= mention.start < cue.start()
-                or cue.end() <= mention.start < cue.end() + _AFTER_CUE
-            )
+            and (low <= mention.start < cue.start() or cue.end() <= mention.start < high)
         ]
         named = min(near, key=lambda pair: abs(pair[0].start - cue.start())) if near else None
-        unknown = self._unknown_name_near(body, cue, start, inside_quote)
+        unknown = self._unknown_name_near(body, cue, (low, high), inside_quote)
         if unknown is not None and (named is None or unknown < abs(named[0].start - cue.start())):
             return None  # "a affirmé le ministre ..., Andreï Belooussov"
         if named is not None:
@@ -534,22 +537,25 @@ class MultilingualAnnotator:
         return earlier[-1]
 
     def _unknown_names(self, body: str, start: int, end: int) -> list[int]:
-        """Where names the index does not know (two capitalised words, no stop words) start
-        in ``body[start:end]``."""
+        """Where names the index does not know (two capitalised words, the first no stop
+        word: "Die Regierung" is none, "Russlandexperte Lange" one) start in
+        ``body[start:end]``."""
         found = []
         for match in _NAME_LIKE.finditer(body, start, end):
             words = match.group(0).split()
-            if any(w.casefold() in self._stop_words for w in words):
+            if words[0].casefold() in self._stop_words:
                 continue
             if self.index.find(match.group(0)) or any(self.index.find(w) for w in words):
                 continue
             found.append(match.start())
         return found
 
-    def _unknown_name_near(self, body: str, cue: re.Match[str], start: int, quote: range) -> int | None:
+    def _unknown_name_near(
+        self, body: str, cue: re.Match[str], window: tuple[int, int], quote: range
+    ) -> int | None:
         """Distance from the cue to the nearest name the index does not know, on either side
-        of it within reach and outside the quotation; None if none."""
-        spans = ((max(start, cue.start() - _BEFORE_CUE), cue.start()), (cue.end(), cue.end() + _AFTER_CUE))
+        of it within ``window`` and outside the quotation; None if none."""
+        spans = ((window[0], cue.start()), (cue.end(), window[1]))
         distances = [
             abs(at - cue.start())
             for a, b in spans
