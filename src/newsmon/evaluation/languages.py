@@ -7,12 +7,19 @@ by their canonical names (the knowledge base's people and bodies; countries, M49
 sub-national regions and cities of 300,000 or more, named as the gazetteer names them;
 adjectives such as "russische" do not count), and its direct quotes of three words or
 more, each by its first words and its speaker's canonical name (null: a speaker the
-knowledge base does not hold). Only names and those few words are kept, not article text.
+knowledge base does not hold); in the languages of ``named_speakers``, a quote whose
+speaker the knowledge base does not hold names who said it (``said_by``: the person's full
+name, or the organisation's name, as the article gives it; none where the article names
+nobody: "ein Familienvater", an unnamed ministry). Only names and those few words are
+kept, not article text.
 
-Scores, per language: entities and places, precision and recall over (article, name)
-pairs; quotes found (a predicted quote that holds a gold quote's first words); and quote +
-speaker over the quotes of known speakers: right when the predicted speaker is the gold
-one, and a quote of an unknown speaker given to someone is a false attribution.
+Scores, per language: watched entities and places (the knowledge base's, the gazetteer's:
+other names an article holds are not in the gold), precision and recall over (article,
+name) pairs; quotes found (a predicted quote that holds a gold quote's first words); quote +
+speaker over the quotes of known speakers (right when the predicted speaker is the gold
+one; a quote given to a known speaker who did not say it is a false attribution); and
+quote + speaker over every named speaker (right when the predicted speaker is the gold
+name, or has its surname).
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import yaml
 
 from newsmon.evaluation.scores import Counts, table
 from newsmon.models.article import Article
-from newsmon.models.enrichment import Enrichment
+from newsmon.models.enrichment import Enrichment, Quote
 from newsmon.nlp.enrich import Enricher
 from newsmon.nlp.knowledge import fold
 
@@ -36,6 +43,11 @@ from newsmon.nlp.knowledge import fold
 class GoldQuote:
     start_words: str
     speaker: str | None  # canonical name
+    said_by: str | None = None  # a speaker the knowledge base does not hold
+
+    @property
+    def named(self) -> str | None:
+        return self.speaker or self.said_by
 
 
 @dataclass
@@ -44,16 +56,23 @@ class GoldArticle:
     language: str
     entities: set[str]
     quotes: list[GoldQuote] = field(default_factory=list)
+    speakers_named: bool = False  # whether its quotes name every speaker (said_by)
 
 
 def load_gold() -> list[GoldArticle]:
     text = (resources.files("newsmon.evaluation") / "languages_gold.yaml").read_text("utf-8")
     data: Any = yaml.safe_load(text)
+    named = set(data.get("named_speakers") or ())
     gold = []
     for article_id, entry in data["articles"].items():
-        quotes = [GoldQuote(str(q["text"]), q.get("speaker")) for q in entry.get("quotes") or ()]
+        quotes = [
+            GoldQuote(str(q["text"]), q.get("speaker"), q.get("said_by")) for q in entry.get("quotes") or ()
+        ]
+        language = str(entry["language"])
         gold.append(
-            GoldArticle(str(article_id), str(entry["language"]), set(entry.get("entities") or ()), quotes)
+            GoldArticle(
+                str(article_id), language, set(entry.get("entities") or ()), quotes, language in named
+            )
         )
     return gold
 
@@ -80,13 +99,20 @@ class LanguageScores:
     entities: Counts = field(default_factory=Counts)
     quotes: Counts = field(default_factory=Counts)
     quote_speakers: Counts = field(default_factory=Counts)
+    named_speakers: Counts = field(default_factory=Counts)
     articles: int = 0
+    named_articles: int = 0
 
 
-def score(gold: GoldArticle, enrichment: Enrichment, scores: LanguageScores) -> None:
-    """Add one article's counts to ``scores``."""
+def score(gold: GoldArticle, enrichment: Enrichment, scores: LanguageScores, known: frozenset[str]) -> None:
+    """Add one article's counts to ``scores``; ``known`` holds the knowledge base's keys."""
     scores.articles += 1
-    predicted = {fold(e.canonical) for e in enrichment.entities if e.type in ("PERSON", "ORG", "GPE", "LOC")}
+    scores.named_articles += gold.speakers_named
+    predicted = {
+        fold(e.canonical)
+        for e in enrichment.entities
+        if e.type in ("PERSON", "ORG", "GPE", "LOC") and (e.key in known or e.key.startswith("place:"))
+    }
     wanted_names = {fold(name) for name in gold.entities}
     scores.entities.add(
         Counts(
@@ -95,37 +121,54 @@ def score(gold: GoldArticle, enrichment: Enrichment, scores: LanguageScores) -> 
             len(wanted_names - predicted),
         )
     )
-    quotes = [(fold(q.text), fold(q.speaker) if q.speaker else None) for q in enrichment.quotes]
+    quotes = list(enrichment.quotes)
     matched: set[int] = set()
     for wanted in gold.quotes:
         words = fold(wanted.start_words)
-        speaker = fold(wanted.speaker) if wanted.speaker else None
-        at = next((i for i, (text, _) in enumerate(quotes) if i not in matched and words in text), None)
-        if at is None:
-            scores.quotes.false_negatives += 1
-            scores.quote_speakers.false_negatives += speaker is not None
-            continue
-        matched.add(at)
-        scores.quotes.true_positives += 1
-        given = quotes[at][1]
-        if speaker is not None and given == speaker:
-            scores.quote_speakers.true_positives += 1
-            continue
-        scores.quote_speakers.false_negatives += speaker is not None
-        scores.quote_speakers.false_positives += given is not None
-    for i, (_, given) in enumerate(quotes):
+        at = next((i for i, q in enumerate(quotes) if i not in matched and words in fold(q.text)), None)
+        if at is not None:
+            matched.add(at)
+        scores.quotes.add(Counts(1, 0, 0) if at is not None else Counts(0, 0, 1))
+        given = quotes[at] if at is not None else None
+        scores.quote_speakers.add(_known_speaker(wanted, given, known))
+        if gold.speakers_named:
+            scores.named_speakers.add(_named_speaker(wanted.named, given.speaker if given else None))
+    for i, quote in enumerate(quotes):
         if i not in matched:
             scores.quotes.false_positives += 1
-            scores.quote_speakers.false_positives += given is not None
+            scores.quote_speakers.false_positives += quote.speaker_key in known
+            if gold.speakers_named:
+                scores.named_speakers.false_positives += quote.speaker is not None
+
+
+def _known_speaker(wanted: GoldQuote, given: Quote | None, known: frozenset[str]) -> Counts:
+    speaker = fold(wanted.speaker) if wanted.speaker else None
+    guessed = fold(given.speaker) if given and given.speaker and given.speaker_key in known else None
+    if speaker is not None and guessed == speaker:
+        return Counts(1, 0, 0)
+    return Counts(0, int(guessed is not None), int(speaker is not None))
+
+
+def _named_speaker(wanted: str | None, given: str | None) -> Counts:
+    """Right when ``given`` is the gold name or has its surname ("Prüß" for "Harald Prüß")."""
+    if wanted is not None and given is not None and _same_person(wanted, given):
+        return Counts(1, 0, 0)
+    return Counts(0, int(given is not None), int(wanted is not None))
+
+
+def _same_person(a: str, b: str) -> bool:
+    a, b = fold(a), fold(b)
+    return a == b or a.split()[-1] == b.split()[-1]
 
 
 def evaluate_languages(enricher: Enricher, data: Path) -> dict[str, LanguageScores]:
     gold = load_gold()
     articles = load_articles(data, {g.article_id for g in gold})
+    known = frozenset(e.key for e in enricher.kb.entities)
     by_language: dict[str, LanguageScores] = {}
     for entry in gold:
         enrichment = enricher.enrich(articles[entry.article_id]).enrichment
-        score(entry, enrichment, by_language.setdefault(entry.language, LanguageScores()))
+        score(entry, enrichment, by_language.setdefault(entry.language, LanguageScores()), known)
     return by_language
 
 
@@ -142,4 +185,10 @@ def report(by_language: dict[str, LanguageScores]) -> str:
             (f"{code} ({by_language[code].articles} articles)", pick(by_language[code])) for code in order
         ]
         lines.append(table(kind, rows))
+    named = [code for code in order if by_language[code].named_articles]
+    rows = [
+        (f"{code} ({by_language[code].named_articles} articles)", by_language[code].named_speakers)
+        for code in named
+    ]
+    lines.append(table("quote + speaker (every named speaker)", rows))
     return "\n\n".join(lines)

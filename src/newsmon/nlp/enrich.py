@@ -53,7 +53,13 @@ class Enricher:
             gazetteer=gazetteer,
             taxonomy=Taxonomy.load(settings.topics_file),
             max_characters=settings.max_characters,
-            multilingual=Multilingual(kb, gazetteer, settings.languages_file),
+            multilingual=Multilingual(
+                kb,
+                gazetteer,
+                settings.languages_file,
+                models=settings.language_models,
+                given_names_path=settings.given_names_file,
+            ),
         )
 
     def enrich(self, article: Article) -> EnrichedArticle:
@@ -127,8 +133,10 @@ class Enricher:
         )
 
     def annotate_names(self, article: Article, language: str) -> Enrichment:
-        """The language-independent stages over one body (``nlp.multilingual``)."""
+        """The stages of another language over one body (``nlp.multilingual``): with the
+        language's spaCy model where it has one, else the language-independent ones."""
         annotator = self.multilingual.annotator(language)
+        modelled = self.multilingual.has_model(language)
         body = article.body[: self.max_characters]
         entities = annotator.entities(body, article.title)
         places = resolve_places(entities, self.gazetteer)
@@ -143,8 +151,10 @@ class Enricher:
             countries=ranking,
             primary_countries=primary_countries(places, ranking),
             regions=region_labels(places),
-            nlp="names",
-            skipped=f"language {language}: the language-independent stages (known names, places, quotes)",
+            nlp="full" if modelled else "names",
+            skipped=None
+            if modelled
+            else f"language {language}: the language-independent stages (names, places, quotes)",
         )
 
 

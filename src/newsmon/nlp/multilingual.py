@@ -34,6 +34,16 @@ from newsmon.exceptions import ConfigurationError
 from newsmon.models.enrichment import Entity, Mention, Quote
 from newsmon.nlp.gazetteer import Gazetteer
 from newsmon.nlp.knowledge import KnowledgeBase, KnownEntity, fold, slug, spelling_key
+from newsmon.nlp.names import (
+    FoundName,
+    GivenNames,
+    ModelNames,
+    NameFinder,
+    PatternNames,
+    shared_given_names,
+    surname_mentions,
+)
+from newsmon.nlp.speech import Attributor, SpeechRules
 from newsmon.settings import read_config_yaml
 
 MAX_NAME_WORDS = 6
@@ -42,16 +52,7 @@ MIN_QUOTE_WORDS = 3
 # The longest quotation (characters) between an opening mark and its closing one.
 _MAX_QUOTE = 1500
 MIN_INFLECTED_LETTERS = 5
-# How far back (characters) a pronoun cue ("sagte er") looks for the person it stands for.
-_PRONOUN_REACH = 600
-# Where a cue's speaker is named: before it (its subject) or right after it (inverted).
-_BEFORE_CUE = 80
-_AFTER_CUE = 50
-# How close before a quotation a "Name:" introducing it ends.
-_INTRODUCED = 40
 _UPPER = "".join(c for c in map(chr, range(0x41, 0x250)) if c.isupper())
-# Two or more capitalised words in a row: a name.
-_NAME_LIKE = re.compile(rf"(?<!\w)[{_UPPER}][\w'’-]+(?:\s+[{_UPPER}][\w'’-]+)+")
 # Cities smaller than this are not matched in running text (too often also words).
 MIN_CITY_POPULATION = 300_000
 
@@ -63,12 +64,18 @@ class LanguageRules:
     code: str
     quotes: tuple[tuple[str, str], ...]
     cues: tuple[str, ...]
-    person_pronouns: frozenset[str]
+    person_pronouns: dict[str, str | None]
     group_pronouns: frozenset[str]
     endings: tuple[tuple[str, str], ...]
     not_places: frozenset[str]
     capitalises_nouns: bool = False
     drops_subjects: bool = False
+    model: str | None = None
+    org_words: tuple[str, ...] = ()
+    determiners: dict[str, str | None] = field(default_factory=dict)
+
+    def speech(self) -> SpeechRules:
+        return SpeechRules(self.cues, self.person_pronouns, self.determiners, self.drops_subjects)
 
 
 def load_languages(path: Path | None = None) -> dict[str, LanguageRules]:
@@ -87,14 +94,28 @@ def load_languages(path: Path | None = None) -> dict[str, LanguageRules]:
             code=str(code),
             quotes=quotes,
             cues=tuple(str(c) for c in entry.get("cues") or ()),
-            person_pronouns=frozenset(str(p) for p in entry.get("person_pronouns") or ()),
+            person_pronouns=_gendered(path, code, entry.get("person_pronouns")),
             group_pronouns=frozenset(str(p) for p in entry.get("group_pronouns") or ()),
             endings=endings,
             not_places=frozenset(str(p) for p in entry.get("not_places") or ()),
             capitalises_nouns=bool(entry.get("capitalises_nouns", False)),
             drops_subjects=bool(entry.get("drops_subjects", False)),
+            model=str(entry["model"]) if entry.get("model") else None,
+            org_words=tuple(str(w) for w in entry.get("org_words") or ()),
+            determiners=_gendered(path, code, entry.get("determiners")),
         )
     return languages
+
+
+def _gendered(path: Path, code: object, value: object) -> dict[str, str | None]:
+    """A list of words, or a mapping of words to a gender (m, f, or null for either)."""
+    if isinstance(value, dict):
+        if not all(g in ("m", "f", None) for g in value.values()):
+            raise ConfigurationError(f"{path}: language {code!r}: genders are m, f or null")
+        return {str(w).casefold(): (str(g) if g else None) for w, g in value.items()}
+    if not isinstance(value, list | tuple | type(None)):
+        raise ConfigurationError(f"{path}: language {code!r}: expected a list or a mapping, got {value!r}")
+    return {str(w).casefold(): None for w in value or ()}
 
 
 @dataclass(frozen=True)
@@ -268,18 +289,23 @@ class _Found:
 class MultilingualAnnotator:
     """Entities and quotes of one language's articles, from the index of its names."""
 
-    def __init__(self, rules: LanguageRules, index: NameIndex) -> None:
+    def __init__(
+        self, rules: LanguageRules, index: NameIndex, given: GivenNames, names: NameFinder | None = None
+    ) -> None:
         self.rules = rules
         self.index = index
+        self.names = names
         self._stop_words = frozenset(w.casefold() for w in blank_pipeline(rules.code).Defaults.stop_words)
-        cues = sorted(rules.cues, key=len, reverse=True)
-        self._cue = re.compile(
-            r"(?<!\w)(?:" + "|".join(re.escape(c) for c in cues) + r")(?!\w)", re.IGNORECASE
+        self.attributor = Attributor(
+            rules.speech(), given, self._stop_words, lambda name: index.find(name) is not None
         )
 
     def entities(self, body: str, title: str = "") -> list[Entity]:
-        """The known entities and places of ``body``, most mentioned first."""
+        """The known entities and places of ``body``, then the names the language's finder
+        recognises (:mod:`newsmon.nlp.names`), most mentioned first."""
         found = list(self._matches(body))
+        if self.names is not None:
+            found = _with_unknown(found, self.names.find(body), body)
         title_found = {f.target.key for f in self._matches(title)} if title else set()
         groups: dict[str, list[_Found]] = {}
         for item in found:
@@ -294,7 +320,8 @@ class MultilingualAnnotator:
                 aliases=sorted({i.text for i in items}),
                 wikidata_id=items[0].target.known.wikidata if items[0].target.known else None,
                 role=items[0].target.known.role if items[0].target.known else None,
-                in_title=key in title_found,
+                in_title=key in title_found
+                or (items[0].target.known is None and fold(items[0].target.canonical) in fold(title)),
             )
             for key, items in groups.items()
         ]
@@ -370,30 +397,20 @@ class MultilingualAnnotator:
 
     def quotes(self, body: str, entities: list[Entity]) -> list[Quote]:
         """Quotes in ``body`` (quotations of three words or more that are no titles), with
-        their speakers where a cue word in their sentence attributes them."""
+        their speakers (:mod:`newsmon.nlp.speech`)."""
         spans = self.quotations(body)
-        # Names inside a quotation are what it is about, not who says it.
-        speakers = sorted(
-            (
-                (m, e)
-                for e in entities
-                if e.type in ("PERSON", "ORG")
-                for m in e.mentions
-                if not any(a <= m.start < b for a, b, _ in spans)
-            ),
-            key=lambda pair: pair[0].start,
-        )
         ends = self._sentence_ends(body, spans)
-        quotes: list[Quote] = []
+        kept, sentences = [], []
         for opened, closed, mark in spans:
+            if self._a_title(body[opened:closed].strip()):
+                continue
             # The quotation's sentence: from the sentence end before its opening mark to the
             # first after its closing mark (sentence ends inside a quotation do not count).
             start = max((e for e in ends if e <= opened - mark), default=0)
             end = min((e for e in ends if e > closed), default=len(body))
-            quote = self._attributed(body, start, end, opened, closed, speakers)
-            if quote is not None:
-                quotes.append(quote)
-        return quotes
+            kept.append((opened, closed, mark))
+            sentences.append((start, end))
+        return self.attributor.attribute(body, kept, sentences, entities)
 
     def quotations(self, body: str) -> list[tuple[int, int, int]]:
         """(content start, content end, opening mark's length) of each quotation of three
@@ -425,163 +442,116 @@ class MultilingualAnnotator:
             if not any(opened - mark < s.start_char <= closed for opened, closed, mark in spans)
         ]
 
-    def _attributed(
-        self,
-        body: str,
-        start: int,
-        end: int,
-        opened: int,
-        closed: int,
-        speakers: list[tuple[Mention, Entity]],
-    ) -> Quote | None:
-        """The quotation ``body[opened:closed]`` of the sentence ``body[start:end]``, with its
-        speaker when a cue word attributes it; None for a title or a name in quotes."""
-        text = body[opened:closed].strip()
-        if self._a_title(text):
-            return None
-        before = list(self._cue.finditer(body, start, max(start, opened - 1)))
-        after = list(self._cue.finditer(body, closed + 1, max(end, closed + 1)))
-        # The cue nearest the quotation: the last before it, or the first after it.
-        candidates = ([(opened - before[-1].end(), before[-1])] if before else []) + (
-            [(after[0].start() - closed, after[0])] if after else []
-        )
-        cue = min(candidates, key=lambda pair: pair[0])[1] if candidates else None
-        speaker = self._speaker(body, start, end, opened, closed, cue, speakers) if cue else None
-        if cue is None:
-            speaker = self._introduced(body, opened, speakers)
-        mention, entity = speaker if speaker is not None else (None, None)
-        return Quote(
-            text=text,
-            start=opened,
-            end=closed,
-            speaker=entity.canonical if entity else None,
-            speaker_key=entity.key if entity else None,
-            speaker_mention=mention,
-            cue=cue.group(0) if cue else None,
-        )
-
-    def _introduced(
-        self, body: str, opened: int, speakers: list[tuple[Mention, Entity]]
-    ) -> tuple[Mention, Entity] | None:
-        """The known name that introduces a quotation with a colon ("Trump: «…»")."""
-        lead = body[max(0, opened - _INTRODUCED) : opened].rstrip()
-        lead = lead[:-1].rstrip() if lead and not lead[-1].isalnum() else lead  # the mark
-        if not lead.endswith(":"):
-            return None
-        near = [(m, e) for m, e in speakers if opened - _INTRODUCED <= m.start and m.end <= opened]
-        return near[-1] if near else None
-
     def _a_title(self, text: str) -> bool:
         """A quoted work or name ("Some People Need Killing"): every word capitalised, where
         the language capitalises names only."""
         words = [w for w in text.split() if w[:1].isalpha()]
         return not self.rules.capitalises_nouns and len(words) <= 6 and all(w[:1].isupper() for w in words)
 
-    def _speaker(
-        self,
-        body: str,
-        start: int,
-        end: int,
-        opened: int,
-        closed: int,
-        cue: re.Match[str],
-        speakers: list[tuple[Mention, Entity]],
-    ) -> tuple[Mention, Entity] | None:
-        """Who the cue gives the quote to: the name right before the cue (its subject) or
-        right after it ("a affirmé Vladimir Poutine", "so Putin"), if the knowledge base
-        knows it (an unknown name there means an unknown speaker); a pronoun there, or no
-        subject at all where the language drops them, stands for the last person named
-        shortly before."""
-        # Both sides stay inside the sentence (and its paragraph).
-        low = max(start, cue.start() - _BEFORE_CUE, body.rfind("\n", 0, cue.start()) + 1)
-        high = min(end, cue.end() + _AFTER_CUE)
-        if (newline := body.find("\n", cue.end(), high)) != -1:
-            high = newline
-        after_text = body[cue.end() : high]
-        before_text = body[low : cue.start()]
-        after = after_text.replace("-t-", " ").replace("-", " ").split()
-        before = before_text.split()
-        pronouns = self.rules.person_pronouns
-        if (after and after[0].strip(",.:").casefold() in pronouns) or (
-            before and before[-1].strip(",.:").casefold() in pronouns
-        ):
-            return self._last_person(body, speakers, opened)
-        inside_quote = range(opened - 1, closed + 1)
-        near = [
-            (mention, entity)
-            for mention, entity in speakers
-            if mention.start not in inside_quote
-            and (low <= mention.start < cue.start() or cue.end() <= mention.start < high)
-        ]
-        named = min(near, key=lambda pair: abs(pair[0].start - cue.start())) if near else None
-        unknown = self._unknown_name_near(body, cue, (low, high), inside_quote)
-        if unknown is not None and (named is None or unknown < abs(named[0].start - cue.start())):
-            return None  # "a affirmé le ministre ..., Andreï Belooussov"
-        if named is not None:
-            return named
-        if self.rules.drops_subjects and unknown is None:
-            return self._last_person(body, speakers, opened)  # Polish "– wskazał."
-        return None
 
-    def _last_person(
-        self, body: str, speakers: list[tuple[Mention, Entity]], before: int
-    ) -> tuple[Mention, Entity] | None:
-        """The known person named last before ``before``, if shortly before and with no
-        unknown name in between (then the pronoun is more likely that one's)."""
-        earlier = [(m, e) for m, e in speakers if m.start < before and e.type == "PERSON"]
-        if not earlier or before - earlier[-1][0].end >= _PRONOUN_REACH:
-            return None
-        mention = earlier[-1][0]
-        if self._unknown_names(body, mention.end, before):
-            return None  # "Mme Binet ... confie-t-elle"
-        return earlier[-1]
+def _with_unknown(known: list[_Found], unknown: list[FoundName], body: str) -> list[_Found]:
+    """The known names of an article with the names its finder found: a found name
+    overlapping a known one is left out, unless it is a person or organisation holding a
+    one-word known name of something else ("Jane Johnson" is not Boris Johnson, "Banque de
+    France" is not France); a lone surname of a person named in full joins that person."""
+    people = [n for n in unknown if n.type == "PERSON" and len(n.name.split()) >= 2]
+    kept: list[_Found] = []
+    dropped: list[_Found] = []
+    added: list[_Found] = []
+    for name in [*unknown, *surname_mentions(body, people)]:
+        inside = [k for k in known if k.start < name.end and name.start < k.end]
+        if inside and not all(_overruled(k, name) for k in inside):
+            continue
+        dropped.extend(inside)
+        added.append(_Found(_unknown_target(name, people), name.start, name.end, body[name.start : name.end]))
+    kept = [k for k in known if k not in dropped]
+    merged: list[_Found] = []
+    for item in sorted([*kept, *added], key=lambda f: (f.start, -f.end)):
+        if merged and item.start < merged[-1].end:
+            continue  # a surname inside a name already taken
+        merged.append(item)
+    return merged
 
-    def _unknown_names(self, body: str, start: int, end: int) -> list[int]:
-        """Where names the index does not know (two capitalised words, the first no stop
-        word: "Die Regierung" is none, "Russlandexperte Lange" one) start in
-        ``body[start:end]``."""
-        found = []
-        for match in _NAME_LIKE.finditer(body, start, end):
-            words = match.group(0).split()
-            if words[0].casefold() in self._stop_words:
-                continue
-            if self.index.find(match.group(0)) or any(self.index.find(w) for w in words):
-                continue
-            found.append(match.start())
-        return found
 
-    def _unknown_name_near(
-        self, body: str, cue: re.Match[str], window: tuple[int, int], quote: range
-    ) -> int | None:
-        """Distance from the cue to the nearest name the index does not know, on either side
-        of it within ``window`` and outside the quotation; None if none."""
-        spans = ((window[0], cue.start()), (cue.end(), window[1]))
-        distances = [
-            abs(at - cue.start())
-            for a, b in spans
-            for at in self._unknown_names(body, a, b)
-            if at not in quote
-        ]
-        return min(distances) if distances else None
+def _unknown_in_title(target: _Target, title: str) -> bool:
+    return target.known is None and target.type != "GPE" and fold(target.canonical) in fold(title)
+
+
+def _overruled(known: _Found, name: FoundName) -> bool:
+    """Whether the found ``name`` wins over the known name inside it."""
+    if name.type not in ("PERSON", "ORG") or len(known.text.split()) > 1:
+        return False
+    if not (
+        name.start <= known.start
+        and known.end <= name.end
+        and (name.start, name.end) != (known.start, known.end)
+    ):
+        return False
+    if known.target.type == "PERSON" and known.target.canonical.split()[-1] == name.name.split()[-1]:
+        return False  # "Präsident Macron": the known Macron
+    return not (known.target.type == name.type == "ORG")
+
+
+def _unknown_target(name: FoundName, people: list[FoundName]) -> _Target:
+    canonical = name.name
+    if name.type == "PERSON" and len(canonical.split()) == 1:
+        # A surname the finder found alone: the article's one person of that surname.
+        full = {p.name for p in people if p.name.split()[-1] == canonical}
+        if len(full) == 1:
+            canonical = full.pop()
+    return _Target(canonical, name.type, f"{name.type.lower()}:{slug(canonical)}")
 
 
 class Multilingual:
-    """The language-independent stages for every configured language; each language's
+    """The stages for every configured language. A language's spaCy model (``model:`` in
+    languages.yaml, or ``models``, which overrides it) is loaded here, once; each language's
     name index is built on its first article."""
 
-    def __init__(self, kb: KnowledgeBase, gazetteer: Gazetteer, languages_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        gazetteer: Gazetteer,
+        languages_path: Path | None = None,
+        models: dict[str, str] | None = None,
+        given_names_path: Path | None = None,
+    ) -> None:
         self._kb = kb
         self._gazetteer = gazetteer
         self.languages = load_languages(languages_path)
+        self.models = {code: rules.model for code, rules in self.languages.items() if rules.model}
+        self.models.update(models or {})
+        self._given_names_path = given_names_path
+        self._pipelines = {code: _load_model(code, name) for code, name in self.models.items()}
         self._annotators: dict[str, MultilingualAnnotator] = {}
 
     def covers(self, language: str | None) -> bool:
         return language is not None and language in self.languages
 
+    def has_model(self, language: str | None) -> bool:
+        return language in self._pipelines
+
     def annotator(self, language: str) -> MultilingualAnnotator:
         found = self._annotators.get(language)
         if found is None:
             rules = self.languages[language]
-            found = MultilingualAnnotator(rules, build_index(self._kb, self._gazetteer, rules))
+            finder: NameFinder
+            if language in self._pipelines:
+                finder = ModelNames(self._pipelines[language])
+            else:
+                stop_words = frozenset(w.casefold() for w in blank_pipeline(language).Defaults.stop_words)
+                finder = PatternNames(shared_given_names(self._given_names_path), rules.org_words, stop_words)
+            given = shared_given_names(self._given_names_path)
+            found = MultilingualAnnotator(rules, build_index(self._kb, self._gazetteer, rules), given, finder)
             self._annotators[language] = found
         return found
+
+
+def _load_model(language: str, name: str) -> Language:
+    """The spaCy model ``name`` for ``language``: installed as a package (never downloaded)."""
+    try:
+        return spacy.load(name)
+    except OSError as e:
+        raise ConfigurationError(
+            f"language {language}: spaCy model {name!r} is not installed (pip install it, or drop "
+            "model: from languages.yaml to enrich the language without one)"
+        ) from e
