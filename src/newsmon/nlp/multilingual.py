@@ -41,6 +41,7 @@ from newsmon.nlp.names import (
     NameFinder,
     PatternNames,
     shared_given_names,
+    speech_patterns,
     surname_mentions,
 )
 from newsmon.nlp.speech import Attributor, SpeechRules
@@ -73,6 +74,7 @@ class LanguageRules:
     model: str | None = None
     org_words: tuple[str, ...] = ()
     determiners: dict[str, str | None] = field(default_factory=dict)
+    articles: frozenset[str] = frozenset()
 
     def speech(self) -> SpeechRules:
         return SpeechRules(self.cues, self.person_pronouns, self.determiners, self.drops_subjects)
@@ -103,6 +105,7 @@ def load_languages(path: Path | None = None) -> dict[str, LanguageRules]:
             model=str(entry["model"]) if entry.get("model") else None,
             org_words=tuple(str(w) for w in entry.get("org_words") or ()),
             determiners=_gendered(path, code, entry.get("determiners")),
+            articles=frozenset(str(a).casefold() for a in entry.get("articles") or ()),
         )
     return languages
 
@@ -539,7 +542,14 @@ class Multilingual:
                 finder = ModelNames(self._pipelines[language])
             else:
                 stop_words = frozenset(w.casefold() for w in blank_pipeline(language).Defaults.stop_words)
-                finder = PatternNames(shared_given_names(self._given_names_path), rules.org_words, stop_words)
+                finder = PatternNames(
+                    shared_given_names(self._given_names_path),
+                    rules.org_words,
+                    stop_words,
+                    speech_patterns(rules.cues, [b for _, b in rules.quotes], rules.capitalises_nouns),
+                    rules.capitalises_nouns,
+                    rules.articles,
+                )
             given = shared_given_names(self._given_names_path)
             found = MultilingualAnnotator(rules, build_index(self._kb, self._gazetteer, rules), given, finder)
             self._annotators[language] = found

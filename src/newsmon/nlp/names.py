@@ -94,14 +94,79 @@ def shared_given_names(path: Path | None = None) -> GivenNames:
 
 
 class PatternNames:
-    """People and organisations by capitalisation, for a language without a model."""
+    """People and organisations by capitalisation, for a language without a model.
 
-    def __init__(self, given: GivenNames, org_words: Iterable[str], stop_words: frozenset[str]) -> None:
+    Besides the names led by a given name, a speaker's surname counts as a person's name
+    when the article uses it as the subject of speech ("sagte Krickau", "«…», gestand
+    Féraud") and writes it capitalised at least twice; led by a given name or, where only
+    names are capitalised, any capitalised word ("Shai Gilgeous-Alexander"), it is the
+    person's full name.
+    """
+
+    def __init__(
+        self,
+        given: GivenNames,
+        org_words: Iterable[str],
+        stop_words: frozenset[str],
+        speech: tuple[re.Pattern[str], ...] = (),
+        capitalises_nouns: bool = False,
+        articles: frozenset[str] = frozenset(),
+    ) -> None:
         self.given = given
         self.org_words = frozenset(w.casefold() for w in org_words)
         self.stop_words = stop_words
+        self.speech = speech
+        self.capitalises_nouns = capitalises_nouns
+        self.articles = articles
 
     def find(self, text: str) -> list[FoundName]:
+        found = self._led_by_given_names(text)
+        taken = [(f.start, f.end) for f in found]
+        for name in self._speakers_by_surname(text):
+            if not any(a < name.end and name.start < b for a, b in taken):
+                found.append(name)
+        return sorted(found, key=lambda f: f.start)
+
+    def _speakers_by_surname(self, text: str) -> list[FoundName]:
+        surnames = set()
+        for match in (m for pattern in self.speech for m in pattern.finditer(text)):
+            word = match.group("name")
+            if len(word) >= 3 and word.casefold() not in self.stop_words and word not in self.given:
+                surnames.add(word)
+        found = []
+        for surname in surnames:
+            places = [m.start() for m in re.finditer(rf"(?<![\w-]){re.escape(surname)}(?![\w-])", text)]
+            if len(places) < 2 or any(self._a_noun(text, at, surname) for at in places):
+                continue
+            full = surname
+            for at in places:
+                before = text[max(0, at - 40) : at].split()
+                word = before[-1] if before else ""
+                if (
+                    word[:1].isupper()
+                    and word.casefold() not in self.stop_words
+                    and (word in self.given or not self.capitalises_nouns)
+                    and text[at - 1] == " "
+                ):
+                    full = f"{word} {surname}"
+                    break
+            for at in places:
+                lead = at - len(full) + len(surname)
+                start = lead if lead >= 0 and text[lead : at + len(surname)] == full else at
+                found.append(FoundName(start, at + len(surname), full, "PERSON"))
+        return found
+
+    def _a_noun(self, text: str, at: int, word: str) -> bool:
+        """Whether ``word`` at ``at`` is a noun, no surname: written after an article ("der
+        Trainer"), or a role before a capitalised name ("Trainer Nicolej Krickau")."""
+        before = text[max(0, at - 20) : at].split()
+        after = text[at + len(word) : at + len(word) + 30].split()
+        return bool(
+            (before and before[-1].casefold() in self.articles)
+            or (after and after[0][:1].isupper() and after[0].casefold() not in self.stop_words)
+        )
+
+    def _led_by_given_names(self, text: str) -> list[FoundName]:
         found = []
         for match in _CAPITALISED_RUN.finditer(text):
             words = match.group(0).split()
@@ -165,6 +230,24 @@ class ModelNames:
 
 
 NameFinder = ModelNames | PatternNames
+
+
+def speech_patterns(
+    cues: Iterable[str], closing_marks: Iterable[str], capitalises_nouns: bool
+) -> tuple[re.Pattern[str], ...]:
+    """Where a text names a speaker by one capitalised word: after a cue ("sagte Krickau"),
+    after a quotation's closing mark, a comma and a verb ("«…», gestand Féraud"), and, where
+    only names are capitalised, before a cue ("Krickau berichtete")."""
+    cue = "|".join(re.escape(c) for c in sorted(cues, key=len, reverse=True))
+    name = rf"(?P<name>[{_UPPER}][\w'’]+(?:-[{_UPPER}][\w'’]+)?)(?![\w-])"
+    marks = "".join(re.escape(m) for m in set(closing_marks))
+    patterns = [
+        re.compile(rf"(?<!\w)(?:{cue})\s+{name}"),
+        re.compile(rf"[{marks}],?\s+\w+\s+(?:sich\s+|se\s+|s'|s’)?{name}"),
+    ]
+    if not capitalises_nouns:
+        patterns.append(re.compile(rf"(?<![\w-]){name}\s+(?:{cue})(?!\w)"))
+    return tuple(patterns)
 
 
 def surname_mentions(text: str, people: list[FoundName]) -> list[FoundName]:

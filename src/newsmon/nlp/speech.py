@@ -52,6 +52,8 @@ _UPPER = "".join(c for c in map(chr, range(0x41, 0x250)) if c.isupper())
 _NAME_LIKE = re.compile(rf"(?<!\w)[{_UPPER}][\w'’-]+(?:\s+[{_UPPER}][\w'’-]+)+")
 # After a closing mark: a comma and one word, the verb of an inverted attribution.
 _INVERTED = re.compile(r"\s*[,–—-]?\s*([^\W\d_]+(?:-t)?)(?=[\s-])", re.UNICODE)
+# Between an inverted verb and its subject: "zeigt sich X", "se félicite X".
+_REFLEXIVE = frozenset({"sich", "se", "s'", "s’", "si"})
 
 Speaker = tuple[Mention, Entity]
 
@@ -142,31 +144,33 @@ class Attributor:
     def _cue_of(
         self, body: str, start: int, end: int, opened: int, closed: int, mark: int
     ) -> re.Match[str] | None:
-        """The cue word nearest the quotation in its sentence: the last before it or the
-        first after it, or the verb of an inverted attribution right after it."""
+        """The verb of an inverted attribution right after the quotation ("„…“, gestand
+        Féraud", "«…», zeigt sich X"), else the cue word nearest the quotation in its
+        sentence: the last before it or the first after it."""
+        inverted = self._inverted(body, closed + mark)
+        if inverted is not None:
+            return inverted
         before = list(self._cue.finditer(body, start, max(start, opened - mark)))
         after = list(self._cue.finditer(body, closed + mark, max(end, closed + mark)))
         candidates = ([(opened - before[-1].end(), before[-1])] if before else []) + (
             [(after[0].start() - closed, after[0])] if after else []
         )
-        if candidates:
-            return min(candidates, key=lambda pair: pair[0])[1]
-        inverted = _INVERTED.match(body, closed + mark)
-        if inverted is not None and body[closed + mark : inverted.start(1)].strip(" ") in (
-            ",",
-            "–",
-            "—",
-            "-",
-        ):
-            subject = body[inverted.end(1) :].lstrip(" -")
-            first = subject.split(maxsplit=1)[0].strip(",.;:") if subject.split() else ""
-            if (
-                first.casefold() in self.rules.pronouns
-                or first.casefold() in self.rules.determiners
-                or first[:1].isupper()
-            ) and inverted.group(1).casefold() not in self.stop_words:
-                return inverted
-        return None
+        return min(candidates, key=lambda pair: pair[0])[1] if candidates else None
+
+    def _inverted(self, body: str, at: int) -> re.Match[str] | None:
+        """A comma, then a verb, then its subject (a pronoun, a description or a name)."""
+        inverted = _INVERTED.match(body, at)
+        if inverted is None or body[at : inverted.start(1)].strip() not in (",", "–", "—", "-"):
+            return None
+        if inverted.group(1).casefold() in self.stop_words or inverted.group(1)[:1].isupper():
+            return None
+        words = body[inverted.end(1) : inverted.end(1) + 60].replace("-", " ").split()
+        if words and words[0].casefold() in _REFLEXIVE:
+            words = words[1:]
+        first = words[0].strip(",.;:") if words else ""
+        if first.casefold() in self.rules.pronouns or first.casefold() in self.rules.determiners:
+            return inverted
+        return inverted if first[:1].isupper() and first.casefold() not in self.stop_words else None
 
     def _by_cue(
         self, context: _Context, start: int, end: int, opened: int, closed: int, cue: re.Match[str]
@@ -185,7 +189,11 @@ class Attributor:
             (mention, entity)
             for mention, entity in context.speakers
             if not context.quoted(mention.start)
-            and (low <= mention.start < cue.start() or cue.end() <= mention.start < high)
+            and not _modifier(body, mention)
+            and (
+                (low <= mention.start < cue.start() and "," not in body[mention.end : cue.start()])
+                or (cue.end() <= mention.start < high and _subject_after(body[cue.end() : mention.start]))
+            )
         ]
         named = min(near, key=lambda pair: abs(pair[0].start - cue.start())) if near else None
         for word in (first_after, last_before):
@@ -299,6 +307,20 @@ class _Context:
             if gender is None or self.genders.get(entity.key) in (gender, None):
                 return mention, entity
         return None
+
+
+def _modifier(body: str, mention: Mention) -> bool:
+    """A name inside a compound ("Fed-Vizechef", "Ex-Nato-Chef"): a modifier, no subject."""
+    return body[mention.end : mention.end + 1] == "-" or body[mention.start - 1 : mention.start] == "-"
+
+
+def _subject_after(between: str) -> bool:
+    """Whether a name after a cue, with ``between`` between them, is the cue's subject: no
+    clause boundary between them but at most one comma, right before the name (an
+    apposition: "a déclaré le porte-parole du ministère, Lin Jian")."""
+    if "," not in between:
+        return True
+    return between.count(",") == 1 and between.rstrip().endswith(",")
 
 
 def _continued(context: _Context, previous: tuple[int, Speaker] | None, opened: int) -> Speaker | None:
