@@ -300,7 +300,11 @@ class MultilingualAnnotator:
         self.names = names
         self._stop_words = frozenset(w.casefold() for w in blank_pipeline(rules.code).Defaults.stop_words)
         self.attributor = Attributor(
-            rules.speech(), given, self._stop_words, lambda name: index.find(name) is not None
+            rules.speech(),
+            given,
+            self._stop_words,
+            lambda name: index.find(name) is not None,
+            names.subject if isinstance(names, ModelNames) else None,
         )
 
     def entities(self, body: str, title: str = "") -> list[Entity]:
@@ -557,9 +561,10 @@ class Multilingual:
 
 
 def _load_model(language: str, name: str) -> Language:
-    """The spaCy model ``name`` for ``language``: installed as a package (never downloaded)."""
+    """The spaCy model ``name`` for ``language``: installed as a package (never downloaded),
+    without its lemmatizer (unused)."""
     try:
-        return spacy.load(name)
+        return spacy.load(name, exclude=["lemmatizer"])
     except OSError as e:
         raise ConfigurationError(
             f"language {language}: spaCy model {name!r} is not installed (pip install it, or drop "

@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from newsmon.exceptions import ConfigurationError
 from newsmon.settings import packaged_config_dir
@@ -210,14 +211,60 @@ class PatternNames:
         return None
 
 
+@dataclass(frozen=True)
+class Subject:
+    """A verb's subject in the parse: its whole phrase and its head word."""
+
+    start: int
+    end: int
+    head_start: int
+    head_end: int
+    pronoun: bool
+
+
 class ModelNames:
-    """People, organisations and places from the language's spaCy model."""
+    """People and organisations from the language's spaCy model, and the subjects of its
+    verbs (for the speakers); the last text's parse is kept for both."""
 
     def __init__(self, nlp: Language) -> None:
         self.nlp = nlp
+        self._text: str | None = None
+        self._doc: Doc | None = None
+
+    def _parse(self, text: str) -> Doc:
+        """The text parsed paragraph by paragraph (a headline without a full stop is no
+        part of the next paragraph's first sentence), as one Doc with the text's offsets."""
+        if self._doc is None or self._text != text:
+            paragraphs = [p for p in re.split(r"(?<=\n)", text) if p] or [text]
+            docs = list(self.nlp.pipe(paragraphs))
+            self._text = text
+            self._doc = Doc.from_docs(docs, ensure_whitespace=False) if len(docs) > 1 else docs[0]
+        return self._doc
+
+    def subject(self, text: str, at: int) -> Subject | None:
+        """The subject of the verb whose word starts at ``at`` (through its auxiliaries:
+        "a déclaré"), or None."""
+        doc = self._parse(text)
+        span = doc.char_span(at, at + 1, alignment_mode="expand")
+        if span is None or not len(span):
+            return None
+        verb = span.root
+        while verb.dep_.startswith(("aux", "cop")) and verb.head is not verb:
+            verb = verb.head
+        for child in verb.children:
+            if child.dep_ in ("nsubj", "nsubj:pass", "expl:subj"):
+                right = child.right_edge
+                return Subject(
+                    child.left_edge.idx,
+                    right.idx + len(right),
+                    child.idx,
+                    child.idx + len(child),
+                    child.pos_ == "PRON",
+                )
+        return None
 
     def find(self, text: str) -> list[FoundName]:
-        doc = self.nlp(text)
+        doc = self._parse(text)
         found = []
         for ent in doc.ents:
             kind = _MODEL_TYPES.get(ent.label_)

@@ -30,13 +30,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from newsmon.models.enrichment import Entity, Mention, Quote
-from newsmon.nlp.names import GivenNames
+from newsmon.nlp.names import GivenNames, Subject
 
 # How far back (characters) a pronoun or a description looks for the person it stands for.
 PRONOUN_REACH = 600
 # Where a cue's speaker is named: before it (its subject) or right after it (inverted).
 BEFORE_CUE = 80
 AFTER_CUE = 60
+# How far back the article's main person may have been named for a pronoun to be theirs.
+SALIENCE_REACH = 1500
 # How long a clause introducing a quotation with a colon may be.
 INTRODUCTION = 160
 # How far after a quotation of a known speaker the next one, unattributed, continues it.
@@ -77,8 +79,10 @@ class Attributor:
         given: GivenNames,
         stop_words: frozenset[str],
         known_name: Callable[[str], bool],
+        subject_of: Callable[[str, int], Subject | None] | None = None,
     ) -> None:
         self.rules = rules
+        self.subject_of = subject_of
         self.given = given
         self.stop_words = stop_words
         self.known_name = known_name
@@ -175,7 +179,11 @@ class Attributor:
     def _by_cue(
         self, context: _Context, start: int, end: int, opened: int, closed: int, cue: re.Match[str]
     ) -> Speaker | None:
-        """Who the cue gives the quotation to."""
+        """Who the cue gives the quotation to: its subject in the parse, where the language
+        has a model and the parse gives one, else the words around it."""
+        parsed = self._by_parse(context, opened, cue)
+        if parsed is not None:
+            return parsed
         body = context.body
         low = max(start, cue.start() - BEFORE_CUE, body.rfind("\n", 0, cue.start()) + 1)
         high = min(max(end, cue.end()), cue.end() + AFTER_CUE)
@@ -212,6 +220,27 @@ class Attributor:
         if self.rules.drops_subjects and unknown is None:
             return context.last_person(opened, None)  # Polish "– wskazał."
         return None
+
+    def _by_parse(self, context: _Context, opened: int, cue: re.Match[str]) -> Speaker | None:
+        """The cue verb's subject: the person or organisation it names (its head word's
+        first: "Keir Starmer, qui … Emmanuel Macron, affirme"), or the person a pronoun
+        subject stands for."""
+        subject = self.subject_of(context.body, cue.start(cue.lastindex or 0)) if self.subject_of else None
+        if subject is None or context.quoted(subject.head_start):
+            return None
+        if subject.pronoun:
+            word = context.body[subject.head_start : subject.head_end].casefold()
+            if word in self.rules.pronouns:
+                return context.last_person(opened, self.rules.pronouns[word])
+            return None
+        inside = [
+            (m, e)
+            for m, e in context.speakers
+            if subject.start <= m.start and m.end <= subject.end and not _modifier(context.body, m)
+        ]
+        heads = [(m, e) for m, e in inside if m.start <= subject.head_start < m.end]
+        found = heads or inside
+        return found[0] if found else None
 
     def _unknown_name_near(
         self, context: _Context, cue: re.Match[str], window: tuple[int, int]
@@ -297,16 +326,27 @@ class _Context:
         return any(a < end and start < b for a, b in self.names)
 
     def last_person(self, before: int, gender: str | None) -> Speaker | None:
-        """The person named last before ``before`` (shortly before) whose gender is not
-        other than ``gender``."""
-        for mention, entity in reversed(self.speakers):
-            if mention.start >= before or entity.type != "PERSON":
-                continue
-            if before - mention.end >= PRONOUN_REACH:
-                return None
-            if gender is None or self.genders.get(entity.key) in (gender, None):
-                return mention, entity
-        return None
+        """The person a pronoun or description before ``before`` stands for: the last one
+        named shortly before whose gender is not other than ``gender``, unless that one is
+        named once only and the article's main person (named three times or more, and more
+        often than anyone else) fits too and was named within :data:`SALIENCE_REACH`."""
+        fits = [
+            (m, e)
+            for m, e in self.speakers
+            if m.start < before
+            and e.type == "PERSON"
+            and (gender is None or self.genders.get(e.key) in (gender, None))
+        ]
+        if not fits or before - fits[-1][0].end >= PRONOUN_REACH:
+            return None
+        last = fits[-1]
+        if last[1].count == 1:
+            main = max(fits, key=lambda pair: pair[1].count)
+            rivals = [e.count for _, e in fits if e.key != main[1].key]
+            recent = [m for m, e in fits if e.key == main[1].key and before - m.end < SALIENCE_REACH]
+            if main[1].count >= 3 and main[1].count > max(rivals, default=0) and recent:
+                return recent[-1], main[1]
+        return last
 
 
 def _modifier(body: str, mention: Mention) -> bool:
@@ -324,16 +364,12 @@ def _subject_after(between: str) -> bool:
 
 
 def _continued(context: _Context, previous: tuple[int, Speaker] | None, opened: int) -> Speaker | None:
-    """The previous quotation's speaker, when this one follows it shortly with nobody else
-    named between them."""
+    """The previous quotation's speaker, when this one follows it shortly with no other
+    person or organisation named between them."""
     if previous is None:
         return None
     closed, speaker = previous
     if opened - closed > CONTINUATION:
         return None
-    between = [
-        e
-        for m, e in context.speakers
-        if closed < m.start < opened and e.key != speaker[1].key and e.type == "PERSON"
-    ]
+    between = [e for m, e in context.speakers if closed < m.start < opened and e.key != speaker[1].key]
     return None if between else speaker
