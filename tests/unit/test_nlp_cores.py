@@ -135,12 +135,12 @@ def test_language_detection() -> None:
     )
 
 
-def test_a_french_article_gets_the_language_independent_stages(enricher: Enricher) -> None:
+def test_a_french_article_gets_the_french_model(enricher: Enricher) -> None:
     enrichment = _enrich(
         enricher,
         "La Commission européenne a présenté mardi un nouveau paquet de sanctions contre la Russie.",
     )
-    assert enrichment.language == "fr" and enrichment.nlp == "names"  # type: ignore[attr-defined]
+    assert enrichment.language == "fr" and enrichment.nlp == "full"  # type: ignore[attr-defined]
     assert {e.canonical for e in enrichment.entities} == {"European Commission", "Russia"}  # type: ignore[attr-defined]
 
 
