@@ -16,6 +16,10 @@ rules:
     name: Putin named
     channels: [index]
     when: {entity: Vladimir Putin}
+  - id: putin-quoted
+    name: Putin quoted
+    channels: [index]
+    when: {quoted: Vladimir Putin}
   - id: trump-quoted
     name: Trump quoted
     channels: [index]
@@ -72,7 +76,12 @@ def test_english_rules_fire_on_german_and_french_articles_with_the_terms_that_ma
         for h in world.engine.search(index, {"query": {"match_all": {}}, "size": 10})["hits"]["hits"]
     }
     assert {d["language"] for d in docs.values()} == {"de", "fr", "it"}
-    assert {d["nlp"] for d in docs.values()} == {"names"}
+    # French with its spaCy model; German and Italian with the language-independent stages.
+    assert {s: d["nlp"] for s, d in docs.items() if d["language"] == "fr"} == {"LeFigaro": "full", "LeMonde": "full"}
+    assert {d["nlp"] for d in docs.values() if d["language"] != "fr"} == {"names"}
+    # Names the knowledge base does not hold get entities and keys too: from the French
+    # model ("Andreï Belooussov"), from a given name and a surname in German.
+    assert any(e["key"].startswith("person:andrei-belooussov") for e in docs["LeFigaro"]["entities"])
 
     alerts_index = world.settings.search.alerts_index
     world.engine.refresh(alerts_index)
@@ -83,6 +92,7 @@ def test_english_rules_fire_on_german_and_french_articles_with_the_terms_that_ma
     fired = {(a["rule_id"], a["source"]) for a in alerts}
     assert {("putin-named", s) for s in ("ZDF", "LeFigaro")} <= fired  # "Wladimir Putin", "Poutine"
     assert ("peskov-quoted", "LeFigaro") in fired and ("trump-quoted", "CorriereDellaSera") in fired
+    assert {("putin-quoted", s) for s in ("ZDF", "LeFigaro")} <= fired  # "verkündete Putin", "le président russe"
     assert {("eastern-europe-conflict", s) for s in ("ZDF", "DW", "LeFigaro")} <= fired
     assert ("kremlin", "LeFigaro") in fired  # "Kremlin"; the German pages' "Kreml" too
     assert not {source for _, source in fired} & {"LeMonde"}

@@ -28,6 +28,7 @@ FACETS = {
     "regions": "regions",
     "countries": "countries",
     "sources": "source",
+    "languages": "language",
 }
 Sort = Literal["relevance", "newest", "oldest"]
 CursorShape = tuple[Literal["number", "string"], ...]

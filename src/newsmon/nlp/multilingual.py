@@ -543,7 +543,9 @@ class Multilingual:
             rules = self.languages[language]
             finder: NameFinder
             if language in self._pipelines:
-                finder = ModelNames(self._pipelines[language])
+                finder = ModelNames(
+                    self._pipelines[language], lambda name: self._gazetteer.resolve(name) is not None
+                )
             else:
                 stop_words = frozenset(w.casefold() for w in blank_pipeline(language).Defaults.stop_words)
                 finder = PatternNames(

@@ -17,7 +17,7 @@ of the article's people ("Babler" after "Andreas Babler").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -44,6 +44,8 @@ _WORD = rf"(?:[{_UPPER}]\.|[{_UPPER}][\w'’]*(?:-[{_UPPER}][\w'’]*)?)"
 _PARTICLE = "|".join(sorted(PARTICLES, key=len, reverse=True))
 _CAPITALISED_RUN = re.compile(rf"(?<![\w-]){_WORD}(?:[ \u00a0]+(?:(?:{_PARTICLE})[ \u00a0]+)*{_WORD})*")
 MAX_NAME_WORDS = 5
+# An elided article before a name: French "L’Otan", "d'Emmanuel".
+_ELIDED = re.compile(r"^[LlDd]['’]")
 
 
 @dataclass(frozen=True)
@@ -226,8 +228,9 @@ class ModelNames:
     """People and organisations from the language's spaCy model, and the subjects of its
     verbs (for the speakers); the last text's parse is kept for both."""
 
-    def __init__(self, nlp: Language) -> None:
+    def __init__(self, nlp: Language, is_place: Callable[[str], bool] = lambda name: False) -> None:
         self.nlp = nlp
+        self.is_place = is_place
         self._text: str | None = None
         self._doc: Doc | None = None
 
@@ -268,12 +271,21 @@ class ModelNames:
         found = []
         for ent in doc.ents:
             kind = _MODEL_TYPES.get(ent.label_)
-            name = ent.text.strip(" \n\t,.;:«»\"“”„'’-")
+            name = _ELIDED.sub("", ent.text.strip(" \n\t,.;:«»\"“”„'’-"))
             if kind is None or len(name) < 2 or not name[:1].isupper():
+                continue
+            if kind == "PERSON" and " " not in name and self._no_person(text, name):
                 continue
             start = ent.start_char + ent.text.index(name)
             found.append(FoundName(start, start + len(name), name, kind))
         return found
+
+    def _no_person(self, text: str, word: str) -> bool:
+        """A one-word "person" the small models get wrong: a word the text also writes in
+        lower case ("Jeudi", "jeudi"), or a place ("Pokrovsk")."""
+        return re.search(
+            rf"(?<![\w-]){re.escape(word.casefold())}(?![\w-])", text
+        ) is not None or self.is_place(word)
 
 
 NameFinder = ModelNames | PatternNames

@@ -147,7 +147,7 @@ function searchParams(cursor) {
   return params;
 }
 
-const FACET_FILTER = { entities: "entity", speakers: "speaker", topics: "topic", regions: "region", countries: "country", sources: "source" };
+const FACET_FILTER = { entities: "entity", speakers: "speaker", topics: "topic", regions: "region", countries: "country", sources: "source", languages: "language" };
 
 async function search(more = false) {
   const page = await api("api/articles?" + searchParams(more ? state.cursor : null));
