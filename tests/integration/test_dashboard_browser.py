@@ -190,3 +190,55 @@ def test_the_desk_in_a_real_browser(world: World, browser: WebDriver, tmp_path: 
         _shot(browser, "5-trends")
     finally:
         server.close()
+
+
+def _fundus_page(name: str) -> dict[str, str]:
+    rows = [json.loads(line) for line in shared_file("fundus/fundus_articles.jsonl").read_text().splitlines()]
+    row = next(r for r in rows if name in r["html_file"])
+    return {"title": row["title"], "body": row["text"], "url": row["url"], "source": row["publisher"]}
+
+
+def test_the_language_facet_and_a_german_article_marked(world: World, browser: WebDriver) -> None:
+    """A German page (ZDF, on Putin's nationalities policy) and the English seed article:
+    the search's language facet narrows to the German one, which opens with its entities
+    and quotes marked and Putin as a quote's speaker."""
+    german = _fundus_page("ZDF_2025_11_07")
+    seed = {"title": "Johnson and Putin discuss Ukraine", "body": shared_file("seed-article.txt").read_text()}
+    world.produce([json.dumps({**seed, "source": "seed"}).encode(), json.dumps(german).encode()])
+    world.run_pipeline()
+    server = ApiServer(world.settings, world.engine)
+    try:
+        browser.get(server.url + "/")
+        browser.find_element(By.ID, "q").send_keys("Putin", Keys.ENTER)
+        language = '#facets [data-facet="languages"] button'
+        _until(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, language)) == 2, "language facet")
+        buttons = {b.text: b for b in browser.find_elements(By.CSS_SELECTOR, language)}
+        assert set(buttons) == {"en (1)", "de (1)"}
+        buttons["de (1)"].click()
+        _until(browser, lambda d: "language: de" in d.find_element(By.ID, "filters").text, "language filter")
+        _until(
+            browser,
+            lambda d: (
+                [e.text for e in d.find_elements(By.CSS_SELECTOR, "#results li .title")] == [german["title"]]
+            ),
+            "only the German article",
+        )
+        _shot(browser, "6-language-facet")
+        browser.find_element(By.CSS_SELECTOR, "#results li .title").click()
+        _until(
+            browser, lambda d: d.find_element(By.ID, "article-title").text == german["title"], "article open"
+        )
+        assert "de" in browser.find_element(By.ID, "article-meta").text.split(" · ")
+        people = {m.text for m in browser.find_elements(By.CSS_SELECTOR, "#article-body span.entity-PERSON")}
+        assert people & {"Putin", "Wladimir Putin", "Putins"}
+        places = {
+            m.get_attribute("title")
+            for m in browser.find_elements(By.CSS_SELECTOR, "#article-body span.entity-GPE")
+        }
+        assert "Russia (GPE)" in places and "Ukraine (GPE)" in places
+        assert browser.find_elements(By.CSS_SELECTOR, "#article-body span.quote")
+        assert "Vladimir Putin" in browser.find_element(By.ID, "article-quotes").text
+        browser.execute_script("document.getElementById('article').scrollIntoView()")
+        _shot(browser, "7-german-article")
+    finally:
+        server.close()

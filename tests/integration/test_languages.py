@@ -77,7 +77,10 @@ def test_english_rules_fire_on_german_and_french_articles_with_the_terms_that_ma
     }
     assert {d["language"] for d in docs.values()} == {"de", "fr", "it"}
     # French with its spaCy model; German and Italian with the language-independent stages.
-    assert {s: d["nlp"] for s, d in docs.items() if d["language"] == "fr"} == {"LeFigaro": "full", "LeMonde": "full"}
+    assert {s: d["nlp"] for s, d in docs.items() if d["language"] == "fr"} == {
+        "LeFigaro": "full",
+        "LeMonde": "full",
+    }
     assert {d["nlp"] for d in docs.values() if d["language"] != "fr"} == {"names"}
     # Names the knowledge base does not hold get entities and keys too: from the French
     # model ("Andreï Belooussov"), from a given name and a surname in German.
@@ -92,7 +95,9 @@ def test_english_rules_fire_on_german_and_french_articles_with_the_terms_that_ma
     fired = {(a["rule_id"], a["source"]) for a in alerts}
     assert {("putin-named", s) for s in ("ZDF", "LeFigaro")} <= fired  # "Wladimir Putin", "Poutine"
     assert ("peskov-quoted", "LeFigaro") in fired and ("trump-quoted", "CorriereDellaSera") in fired
-    assert {("putin-quoted", s) for s in ("ZDF", "LeFigaro")} <= fired  # "verkündete Putin", "le président russe"
+    assert {
+        ("putin-quoted", s) for s in ("ZDF", "LeFigaro")
+    } <= fired  # "verkündete Putin", "le président russe"
     assert {("eastern-europe-conflict", s) for s in ("ZDF", "DW", "LeFigaro")} <= fired
     assert ("kremlin", "LeFigaro") in fired  # "Kremlin"; the German pages' "Kreml" too
     assert not {source for _, source in fired} & {"LeMonde"}
