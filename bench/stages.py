@@ -147,7 +147,8 @@ def main() -> None:
 
 
 def _other_languages(enricher: Enricher) -> None:
-    """The whole enricher on Fundus's pages in each language of configs/languages.yaml."""
+    """The whole enricher on Fundus's pages in each language of configs/languages.yaml: with
+    the language's spaCy model where it has one, else the language-independent stages."""
     by_language: dict[str, list[Article]] = {}
     for line in FUNDUS.read_text().splitlines():
         row = json.loads(line)
@@ -159,13 +160,15 @@ def _other_languages(enricher: Enricher) -> None:
             assert language is not None
             by_language.setdefault(language, []).append(article)
     header = f"{'articles':>8} {'words':>7} {'articles/s':>11} {'ms/article':>11}"
-    print(f"\n{'language-independent stages (Fundus pages)':52} {header}")
+    print(f"\n{'other languages (Fundus pages)':52} {header}")
     for language, group in sorted(by_language.items(), key=lambda item: -len(item[1])):
         enricher.multilingual.annotator(language)  # the name index, built once per language
         words = sum(len(a.body.split()) for a in group)
         _, rate, elapsed = _timed(language, len(group), partial(_enrich_all, enricher, group))
         per_article = 1000 * elapsed / len(group)
-        print(f"  {language:50} {len(group):8} {words:7} {rate:11.1f} {per_article:11.1f}")
+        path = "spaCy model" if enricher.multilingual.has_model(language) else "names, no model"
+        label = f"{language} ({path})"
+        print(f"  {label:50} {len(group):8} {words:7} {rate:11.1f} {per_article:11.1f}")
 
 
 def _enrich_all(enricher: Enricher, articles: list[Article]) -> None:

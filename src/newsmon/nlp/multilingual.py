@@ -496,6 +496,8 @@ def _overruled(known: _Found, name: FoundName) -> bool:
         return False
     if known.target.type == "PERSON" and known.target.canonical.split()[-1] == name.name.split()[-1]:
         return False  # "Präsident Macron": the known Macron
+    if known.target.type == "GPE" and known.end == name.end:
+        return False  # "Solange Deutschland": a sentence's first word before a country
     return not (known.target.type == name.type == "ORG")
 
 

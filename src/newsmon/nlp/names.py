@@ -44,6 +44,13 @@ _WORD = rf"(?:[{_UPPER}]\.|[{_UPPER}][\w'’]*(?:-[{_UPPER}][\w'’]*)?)"
 _PARTICLE = "|".join(sorted(PARTICLES, key=len, reverse=True))
 _CAPITALISED_RUN = re.compile(rf"(?<![\w-]){_WORD}(?:[ \u00a0]+(?:(?:{_PARTICLE})[ \u00a0]+)*{_WORD})*")
 MAX_NAME_WORDS = 5
+# Honorifics before a name, with the gender they say: not part of the name ("Mme Binet").
+HONORIFICS = {
+    "frau": "f", "herr": "m", "herrn": "m", "mme": "f", "madame": "f", "m.": "m", "monsieur": "m",
+    "mr": "m", "mr.": "m", "mrs": "f", "mrs.": "f", "ms": "f", "ms.": "f", "sra.": "f", "sr.": "m",
+    "señora": "f", "señor": "m", "signora": "f", "signor": "m", "pani": "f", "pan": "m",
+    "mevrouw": "f", "meneer": "m", "dr": None, "dr.": None, "prof.": None,
+}  # fmt: skip
 # An elided article before a name: French "L’Otan", "d'Emmanuel".
 _ELIDED = re.compile(r"^[LlDd]['’]")
 
@@ -171,9 +178,11 @@ class PatternNames:
 
     def _led_by_given_names(self, text: str) -> list[FoundName]:
         found = []
+        # Given names the text also writes in lower case are words there (German "Solange").
+        lower = frozenset(re.findall(r"(?<![\w-])[^\W\d_A-Z][\w'’]*", text))
         for match in _CAPITALISED_RUN.finditer(text):
             words = match.group(0).split()
-            span = self._name(words)
+            span = self._name(words, lower)
             if span is None:
                 continue
             first, last, kind = span
@@ -188,13 +197,18 @@ class PatternNames:
             found.append(FoundName(start, end, " ".join(words[first:last]), kind))
         return found
 
-    def _name(self, words: list[str]) -> tuple[int, int, str] | None:
+    def _name(self, words: list[str], lower: frozenset[str] = frozenset()) -> tuple[int, int, str] | None:
         """Which of ``words`` (a run of capitalised words and particles) make a name, and
         its type; None for no name. A person is a given name, any further given names, then
         the surname (with its particles: "von der Leyen", "Le Pen"); an organisation the run
         holding an organisation word, from its first word that is no stop word."""
         for i, word in enumerate(words[:-1]):
-            if word in self.given and not word.endswith(".") and word.casefold() not in self.stop_words:
+            if (
+                word in self.given
+                and not word.endswith(".")
+                and word.casefold() not in self.stop_words
+                and word.casefold() not in lower
+            ):
                 end = i + 1
                 while end < len(words) - 1 and words[end] in self.given:
                     end += 1  # middle names: "Hans Peter Doskozil"
@@ -272,6 +286,9 @@ class ModelNames:
         for ent in doc.ents:
             kind = _MODEL_TYPES.get(ent.label_)
             name = _ELIDED.sub("", ent.text.strip(" \n\t,.;:«»\"“”„'’-"))
+            words = name.split()
+            if kind == "PERSON" and len(words) > 1 and words[0].casefold() in HONORIFICS:
+                name = " ".join(words[1:])  # "Mme Binet": Binet, the article's Sophie Binet
             if kind is None or len(name) < 2 or not name[:1].isupper():
                 continue
             if kind == "PERSON" and " " not in name and self._no_person(text, name):

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from newsmon.models.enrichment import Entity, Mention, Quote
-from newsmon.nlp.names import GivenNames, Subject
+from newsmon.nlp.names import HONORIFICS, GivenNames, Subject
 
 # How far back (characters) a pronoun or a description looks for the person it stands for.
 PRONOUN_REACH = 600
@@ -43,12 +43,6 @@ SALIENCE_REACH = 1500
 INTRODUCTION = 160
 # How far after a quotation of a known speaker the next one, unattributed, continues it.
 CONTINUATION = 400
-_HONORIFICS = {
-    "frau": "f", "herr": "m", "herrn": "m", "mme": "f", "madame": "f", "m.": "m", "monsieur": "m",
-    "mr": "m", "mr.": "m", "mrs": "f", "mrs.": "f", "ms": "f", "ms.": "f", "sra.": "f", "sr.": "m",
-    "señora": "f", "señor": "m", "signora": "f", "signor": "m", "pani": "f", "pan": "m",
-    "mevrouw": "f", "meneer": "m",
-}  # fmt: skip
 _UPPER = "".join(c for c in map(chr, range(0x41, 0x250)) if c.isupper())
 # Two or more capitalised words in a row: a name.
 _NAME_LIKE = re.compile(rf"(?<!\w)[{_UPPER}][\w'’-]+(?:\s+[{_UPPER}][\w'’-]+)+")
@@ -111,7 +105,7 @@ class Attributor:
             ),
             key=lambda pair: pair[0].start,
         )
-        genders = {e.key: self._gender(e) for e in entities if e.type == "PERSON"}
+        genders = {e.key: self._gender(e, body) for e in entities if e.type == "PERSON"}
         context = _Context(
             body, inside, speakers, genders, [(m.start, m.end) for e in entities for m in e.mentions]
         )
@@ -208,7 +202,7 @@ class Attributor:
             if word in self.rules.pronouns:
                 if named is not None and abs(named[0].start - cue.start()) < len(word) + 3:
                     return named
-                return context.last_person(opened, self.rules.pronouns[word])
+                return context.last_person(opened, self.rules.pronouns[word], pronoun=True)
         unknown = self._unknown_name_near(context, cue, (low, high))
         if unknown is not None and (named is None or unknown < abs(named[0].start - cue.start())):
             return None  # "a affirmé le ministre ..., Andreï Belooussov", unknown to us
@@ -231,7 +225,7 @@ class Attributor:
         if subject.pronoun:
             word = context.body[subject.head_start : subject.head_end].casefold()
             if word in self.rules.pronouns:
-                return context.last_person(opened, self.rules.pronouns[word])
+                return context.last_person(opened, self.rules.pronouns[word], pronoun=True)
             return None
         inside = [
             (m, e)
@@ -287,7 +281,7 @@ class Attributor:
             return near[-1]
         for word in words:
             if word in self.rules.pronouns:
-                return context.last_person(opened, self.rules.pronouns[word])
+                return context.last_person(opened, self.rules.pronouns[word], pronoun=True)
         return None
 
     def _subject(self, context: _Context, start: int, opened: int) -> Speaker | None:
@@ -299,11 +293,15 @@ class Attributor:
         ]
         return near[-1] if near else None
 
-    def _gender(self, entity: Entity) -> str | None:
+    def _gender(self, entity: Entity, body: str) -> str | None:
+        """A person's gender: an honorific before or in one of their mentions ("Mme Binet"),
+        else their given name's."""
         for mention in entity.mentions:
-            honorific = _HONORIFICS.get(mention.text.split()[0].casefold()) if mention.text.split() else None
-            if honorific:
-                return honorific
+            before = body[max(0, mention.start - 12) : mention.start].split()
+            words = [*before[-1:], *mention.text.split()[:1]]
+            for word in words:
+                if HONORIFICS.get(word.casefold()):
+                    return HONORIFICS[word.casefold()]
         words = entity.canonical.split()
         gender = self.given.gender(words[0]) if len(words) >= 2 else None
         return gender if gender in ("m", "f") else None
@@ -325,11 +323,12 @@ class _Context:
     def named(self, start: int, end: int) -> bool:
         return any(a < end and start < b for a, b in self.names)
 
-    def last_person(self, before: int, gender: str | None) -> Speaker | None:
-        """The person a pronoun or description before ``before`` stands for: the last one
-        named shortly before whose gender is not other than ``gender``, unless that one is
-        named once only and the article's main person (named three times or more, and more
-        often than anyone else) fits too and was named within :data:`SALIENCE_REACH`."""
+    def last_person(self, before: int, gender: str | None, pronoun: bool = False) -> Speaker | None:
+        """The person a pronoun, a description or a dropped subject before ``before``
+        stands for: the last one named shortly before whose gender is not other than
+        ``gender``; for a pronoun, the article's main person (named three times or more,
+        and more often than anyone else) instead, when the last one is named once only and
+        the main one fits too and was named within :data:`SALIENCE_REACH`."""
         fits = [
             (m, e)
             for m, e in self.speakers
@@ -340,7 +339,7 @@ class _Context:
         if not fits or before - fits[-1][0].end >= PRONOUN_REACH:
             return None
         last = fits[-1]
-        if last[1].count == 1:
+        if pronoun and last[1].count == 1:
             main = max(fits, key=lambda pair: pair[1].count)
             rivals = [e.count for _, e in fits if e.key != main[1].key]
             recent = [m for m, e in fits if e.key == main[1].key and before - m.end < SALIENCE_REACH]
