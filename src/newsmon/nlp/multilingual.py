@@ -169,8 +169,11 @@ def build_index(
     gazetteer: Gazetteer,
     rules: LanguageRules,
     min_city_population: int = MIN_CITY_POPULATION,
+    given: GivenNames | None = None,
 ) -> NameIndex:
-    """The names of ``kb`` (first: they win), the countries in the language, then places."""
+    """The names of ``kb`` (first: they win), the countries in the language, then places;
+    a city's one-word name that is also a given name ("Bella", "Sophia", "Victoria") only
+    where it is a big city's own name."""
     index = NameIndex()
     for entity in kb.entities:
         target = _Target(
@@ -184,6 +187,9 @@ def build_index(
             index.add(name, _place(country, code), tolerant=len(name.split()) > 1)
     for name, record, own in gazetteer.place_names(min_city_population):
         if name in rules.not_places:
+            continue
+        small = record.kind == "city" and (not own or record.population < min_city_population)
+        if small and given is not None and " " not in name and name in given:
             continue
         # The place a name means as the gazetteer ranks them ("New York": the city, not the state).
         resolution = gazetteer.resolve(name)
@@ -559,7 +565,8 @@ class Multilingual:
                     rules.articles,
                 )
             given = shared_given_names(self._given_names_path)
-            found = MultilingualAnnotator(rules, build_index(self._kb, self._gazetteer, rules), given, finder)
+            index = build_index(self._kb, self._gazetteer, rules, given=given)
+            found = MultilingualAnnotator(rules, index, given, finder)
             self._annotators[language] = found
         return found
 
