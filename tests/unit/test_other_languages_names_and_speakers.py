@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from newsmon.exceptions import ConfigurationError
+from newsmon.models.article import Article
 from newsmon.models.enrichment import Entity, Quote
 from newsmon.nlp.gazetteer import shared_gazetteer
 from newsmon.nlp.knowledge import KnowledgeBase
@@ -175,3 +176,37 @@ def test_a_bad_given_names_line_is_a_configuration_error(tmp_path: Path) -> None
     path.write_text("# comment\nAnna\tf\nBoris\tx\n", encoding="utf-8")
     with pytest.raises(ConfigurationError, match=r"names.tsv:3"):
         load_given_names(path)
+
+
+def test_speech_by_dashes_and_its_speaker() -> None:
+    # Polish news mark speech with a dash, the narrator's words between dashes.
+    body = (
+        "Prezydent USA odpowiedział na pytania dziennikarzy.\n"
+        "– Nie zgodzimy się na żadne ustępstwa – powiedział Donald Trump. – To jest nasza granica.\n"
+        "Rozmowy mają być kontynuowane w piątek."
+    )
+    annotator = _stages().annotator("pl")
+    quotes = annotator.quotes(body, annotator.entities(body))
+    assert [(q.text, q.speaker) for q in quotes] == [
+        ("Nie zgodzimy się na żadne ustępstwa", "Donald Trump"),
+        ("To jest nasza granica.", "Donald Trump"),
+    ]
+
+
+def test_the_french_models_vocabulary_does_not_grow_with_articles() -> None:
+    from newsmon.nlp.enrich import Enricher
+    from newsmon.settings import NlpSettings
+
+    enricher = Enricher.load(NlpSettings())
+    nlp = enricher.multilingual.annotator("fr").names.nlp  # type: ignore[union-attr]
+
+    def article(n: int) -> Article:
+        body = f"« Nous ne céderons jamais », a déclaré Jeanne Vorlamix{n} à Paris, selon Zebrafax{n}."
+        return Article(title="", body=body, language="fr")
+
+    enricher.enrich(article(0))
+    before = len(nlp.vocab.strings)
+    for n in range(1, 30):
+        enriched = enricher.enrich(article(n)).enrichment
+        assert enriched.nlp == "full"
+    assert len(nlp.vocab.strings) == before

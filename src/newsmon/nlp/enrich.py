@@ -138,14 +138,16 @@ class Enricher:
         annotator = self.multilingual.annotator(language)
         modelled = self.multilingual.has_model(language)
         body = article.body[: self.max_characters]
-        entities = annotator.entities(body, article.title)
+        with annotator.zone():
+            entities = annotator.entities(body, article.title)
+            quotes = annotator.quotes(body, entities)
         places = resolve_places(entities, self.gazetteer)
         ranking = country_ranking(places, [e for e in entities if e.in_title])
         taxonomy = self.taxonomy.for_language(language)
         return Enrichment(
             language=language,
             entities=entities,
-            quotes=annotator.quotes(body, entities),
+            quotes=quotes,
             topics=score_topics(article.title, article.body, taxonomy) if taxonomy else [],
             places=places,
             countries=ranking,

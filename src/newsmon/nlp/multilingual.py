@@ -19,6 +19,7 @@ named shortly before.
 
 from __future__ import annotations
 
+import contextlib
 import gettext
 import re
 from collections.abc import Iterator
@@ -71,6 +72,7 @@ class LanguageRules:
     not_places: frozenset[str]
     capitalises_nouns: bool = False
     drops_subjects: bool = False
+    dash_speech: bool = False
     model: str | None = None
     org_words: tuple[str, ...] = ()
     determiners: dict[str, str | None] = field(default_factory=dict)
@@ -102,6 +104,7 @@ def load_languages(path: Path | None = None) -> dict[str, LanguageRules]:
             not_places=frozenset(str(p) for p in entry.get("not_places") or ()),
             capitalises_nouns=bool(entry.get("capitalises_nouns", False)),
             drops_subjects=bool(entry.get("drops_subjects", False)),
+            dash_speech=bool(entry.get("dash_speech", False)),
             model=str(entry["model"]) if entry.get("model") else None,
             org_words=tuple(str(w) for w in entry.get("org_words") or ()),
             determiners=_gendered(path, code, entry.get("determiners")),
@@ -280,6 +283,31 @@ def _split_words(doc: Doc) -> _Words:
     return _Words(words, spaces, starts)
 
 
+# A paragraph of speech opens with a dash; the narrator's words sit between dashes:
+# "– Nie zgodzimy się na to – powiedział premier. – To nasza granica."
+_SPEECH_OPENING = re.compile(r"(?m)^[ \t]*[–—][ \t]+")
+_SPEECH_BREAK = re.compile(r"[ \t][–—][ \t]")
+
+
+def _dash_speech(body: str) -> list[tuple[int, int, int]]:
+    """(content start, content end, 1) of each spoken part of the paragraphs that open with
+    a dash: the parts outside the narrator's words between dashes."""
+    found = []
+    for opening in _SPEECH_OPENING.finditer(body):
+        end = body.find("\n", opening.end())
+        end = len(body) if end == -1 else end
+        at, speaking = opening.end(), True
+        for brk in [*_SPEECH_BREAK.finditer(body, opening.end(), end), None]:
+            stop = brk.start() if brk is not None else end
+            part = body[at:stop].rstrip()
+            if speaking and len(part.split()) >= MIN_QUOTE_WORDS:
+                found.append((at, at + len(part), 1))
+            if brk is None:
+                break
+            at, speaking = brk.end(), not speaking
+    return found
+
+
 def _title_like(text: str) -> bool:
     """A quoted name ("New York Times", "New England Journal of Medicine"): a few words,
     each of four letters or more capitalised."""
@@ -312,6 +340,10 @@ class MultilingualAnnotator:
             lambda name: index.find(name) is not None,
             names.subject if isinstance(names, ModelNames) else None,
         )
+
+    def zone(self) -> contextlib.AbstractContextManager[None]:
+        """Where to annotate one article: with a model, its strings are freed after."""
+        return self.names.zone() if isinstance(self.names, ModelNames) else contextlib.nullcontext()
 
     def entities(self, body: str, title: str = "") -> list[Entity]:
         """The known entities and places of ``body``, then the names the language's finder
@@ -440,6 +472,8 @@ class MultilingualAnnotator:
                 if len(content.split()) >= MIN_QUOTE_WORDS and "\n\n" not in content:
                     found.append((start + len(opening), close, len(opening)))
                 at = close + len(closing)
+        if self.rules.dash_speech:
+            found.extend(_dash_speech(body))
         kept: list[tuple[int, int, int]] = []
         for span in sorted(found, key=lambda f: (f[0], -f[1])):
             if not any(k[0] - k[2] <= span[0] < k[1] + 1 for k in kept):

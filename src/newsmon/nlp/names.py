@@ -16,8 +16,9 @@ of the article's people ("Babler" after "Andreas Babler").
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -247,6 +248,16 @@ class ModelNames:
         self.is_place = is_place
         self._text: str | None = None
         self._doc: Doc | None = None
+
+    @contextlib.contextmanager
+    def zone(self) -> Iterator[None]:
+        """Parse inside: the strings spaCy adds for the texts parsed there are freed after
+        (a long-running worker's vocabulary would otherwise grow with every article)."""
+        with self.nlp.memory_zone():
+            try:
+                yield
+            finally:
+                self._text, self._doc = None, None
 
     def _parse(self, text: str) -> Doc:
         """The text parsed paragraph by paragraph (a headline without a full stop is no
