@@ -109,7 +109,8 @@ def _term_matches(term: str, word: str) -> bool:
 def _compile(weights: dict[str, float]) -> re.Pattern[str]:
     """One pattern of a topic's (case-folded) terms, for case-folded text.
 
-    At a given start the longest term wins. Terms are grouped by their first character
+    A term ending in ``*`` matches any ending, one starting with ``*`` inside a word, and a
+    ``*`` inside a term any ending of that word. At a given start the longest term wins. Terms are grouped by their first character
     (alternatives with different first characters cannot both match at one start, so the
     answer is the same): ``re`` then tries one group at each word start instead of every
     term. And not ``re.IGNORECASE``: it defeats ``re``'s first-character shortcut.
@@ -126,7 +127,8 @@ def _compile(weights: dict[str, float]) -> re.Pattern[str]:
             inside.append(r"[\w'-]*" + re.escape(core) + tail)
             continue
         rest = re.escape(term[1:-1]) + r"[\w'-]*" if term.endswith("*") else re.escape(term[1:])
-        by_first[term[0]].append(rest)
+        # A "*" inside a term ends a word stem there ("kampani* wyborcz*": Polish cases).
+        by_first[term[0]].append(rest.replace(r"\*", r"[\w'-]*"))
     groups = [re.escape(first) + "(?:" + "|".join(rests) + ")" for first, rests in by_first.items()]
     return re.compile(r"(?<![\w$£€])(?:" + "|".join(groups + inside) + r")(?![\w])")
 
