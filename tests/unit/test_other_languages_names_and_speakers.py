@@ -210,3 +210,24 @@ def test_the_french_models_vocabulary_does_not_grow_with_articles() -> None:
         enriched = enricher.enrich(article(n)).enrichment
         assert enriched.nlp == "full"
     assert len(nlp.vocab.strings) == before
+
+
+@pytest.mark.parametrize(
+    ("page", "language", "topic"),
+    [
+        ("CorriereDellaSera_2025_02_04", "it", "diplomacy"),  # Meloni meets Trump at Mar-a-Lago
+        ("Rzeczpospolita_2026_04_19", "pl", "conflict_defence"),  # the US and Iran
+    ],
+)
+def test_topics_in_languages_beyond_german_and_french(page: str, language: str, topic: str) -> None:
+    from newsmon.nlp.enrich import Enricher
+    from newsmon.settings import NlpSettings
+
+    for line in shared_file("fundus/fundus_articles.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        if page in row["html_file"]:
+            article = Article(title=row["title"], body=row["text"], language=language)
+            enrichment = Enricher.load(NlpSettings()).enrich(article).enrichment
+            assert topic in [t.label for t in enrichment.topics]
+            return
+    raise AssertionError(page)
