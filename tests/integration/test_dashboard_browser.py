@@ -211,10 +211,17 @@ def test_the_language_facet_and_a_german_article_marked(world: World, browser: W
         browser.get(server.url + "/")
         browser.find_element(By.ID, "q").send_keys("Putin", Keys.ENTER)
         language = '#facets [data-facet="languages"] button'
-        _until(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, language)) == 2, "language facet")
-        buttons = {b.text: b for b in browser.find_elements(By.CSS_SELECTOR, language)}
-        assert set(buttons) == {"en (1)", "de (1)"}
-        buttons["de (1)"].click()
+        # The facets are drawn anew on each search and live update: read and click them
+        # inside the waits (a stale element is retried).
+        _until(
+            browser,
+            lambda d: (
+                sorted(b.text for b in d.find_elements(By.CSS_SELECTOR, language)) == ["de (1)", "en (1)"]
+            ),
+            "language facet",
+        )
+        german_chip = '//div[@data-facet="languages"]//button[.="de (1)"]'
+        _until(browser, lambda d: d.find_element(By.XPATH, german_chip).click() or True, "German chosen")
         _until(browser, lambda d: "language: de" in d.find_element(By.ID, "filters").text, "language filter")
         _until(
             browser,
@@ -224,7 +231,9 @@ def test_the_language_facet_and_a_german_article_marked(world: World, browser: W
             "only the German article",
         )
         _shot(browser, "6-language-facet")
-        browser.find_element(By.CSS_SELECTOR, "#results li .title").click()
+        _until(
+            browser, lambda d: d.find_element(By.CSS_SELECTOR, "#results li .title").click() or True, "opened"
+        )
         _until(
             browser, lambda d: d.find_element(By.ID, "article-title").text == german["title"], "article open"
         )
