@@ -1,6 +1,6 @@
 """Entities, places and quotes of non-English articles against a hand-built gold set
 (``languages_gold.yaml``): real pages of many publishers (Fundus's test pages, their
-expected text), read by hand.
+expected text; DER STANDARD's articles of gnad10k), read by hand.
 
 For each article the gold lists the watched people, organisations and places it names,
 by their canonical names (the knowledge base's people and bodies; countries, M49 regions,
@@ -24,6 +24,7 @@ name, or has its surname).
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass, field
 from importlib import resources
@@ -78,7 +79,8 @@ def load_gold() -> list[GoldArticle]:
 
 
 def load_articles(data: Path, ids: set[str]) -> dict[str, Article]:
-    """The gold's articles (``fundus:<page>``) from Fundus's expected texts."""
+    """The gold's articles: ``fundus:<page>`` from Fundus's expected texts, ``gnad10k:<row>``
+    from the rows of gnad10k's ``test.csv``."""
     articles: dict[str, Article] = {}
     fundus = data / "fundus" / "fundus_articles.jsonl"
     for line in fundus.read_text(encoding="utf-8").splitlines():
@@ -88,6 +90,11 @@ def load_articles(data: Path, ids: set[str]) -> dict[str, Article]:
             articles[article_id] = Article(
                 title=row["title"] or "", body=row["text"], source=row["publisher"]
             )
+    if any(i.startswith("gnad10k:") for i in ids):
+        with (data / "gnad10k" / "test.csv").open(encoding="utf-8", newline="") as f:
+            for number, (_, text) in enumerate(csv.reader(f, delimiter=";", quotechar="'")):
+                if f"gnad10k:{number}" in ids:
+                    articles[f"gnad10k:{number}"] = Article(title="", body=text, source="derstandard.at")
     missing = ids - set(articles)
     if missing:
         raise ValueError(f"gold articles not found in {data}: {sorted(missing)[:5]}")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from newsmon.exceptions import ConfigurationError
 from newsmon.nlp.knowledge import fold
 from newsmon.settings import read_config_yaml
 
@@ -161,7 +162,15 @@ class Gazetteer:
         self._variants: list[tuple[str, PlaceRecord]] = []
         countries = config.get("country_variants") or {}
         regions = config.get("region_variants") or {}
-        assert isinstance(countries, dict) and isinstance(regions, dict)
+        subregions = config.get("subregion_variants") or {}
+        assert isinstance(countries, dict) and isinstance(regions, dict) and isinstance(subregions, dict)
+        codes = config.get("subregions") or {}
+        assert isinstance(codes, dict)
+        for subregion, names in subregions.items():
+            if subregion not in codes:
+                raise ConfigurationError(f"subregion_variants: {subregion!r} is not in subregions")
+            record = PlaceRecord(str(subregion), str(codes[subregion]), "subregion")
+            self._variants.extend((str(name), record) for name in names)
         for code, names in countries.items():
             record = PlaceRecord(self.country_name(str(code)), str(code), "country")
             self._variants.extend((str(name), record) for name in names)

@@ -379,7 +379,11 @@ class MultilingualAnnotator:
         while i < len(words):
             hit = self._longest_at(words, i)
             if hit is None or (
-                hit[1] == 1 and hit[0].country_code and self._part_of_a_name(words, i, hit[0])
+                hit[1] == 1
+                and hit[0].country_code
+                # An inflected place is no part of a name: "Tschechiens Außenminister".
+                and self.index.find(words[i]) is not None
+                and self._part_of_a_name(words, i, hit[0])
             ):
                 i += 1
                 continue

@@ -110,7 +110,8 @@ def _compile(weights: dict[str, float]) -> re.Pattern[str]:
     """One pattern of a topic's (case-folded) terms, for case-folded text.
 
     A term ending in ``*`` matches any ending, one starting with ``*`` inside a word, and a
-    ``*`` inside a term any ending of that word. At a given start the longest term wins. Terms are grouped by their first character
+    ``*`` inside a term any ending of that word. At a given start the longest term wins.
+    Terms are grouped by their first character
     (alternatives with different first characters cannot both match at one start, so the
     answer is the same): ``re`` then tries one group at each word start instead of every
     term. And not ``re.IGNORECASE``: it defeats ``re``'s first-character shortcut.
