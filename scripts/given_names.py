@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-import faker
+import faker  # type: ignore[import-not-found]  # not a dependency: see the docstring
 
 LOCALES = (
     "en_US en_GB en_IE en_CA en_AU en_IN de_DE de_AT de_CH fr_FR fr_CH fr_CA es_ES es_MX es_CO "

@@ -192,6 +192,12 @@ def test_the_desk_in_a_real_browser(world: World, browser: WebDriver, tmp_path: 
         server.close()
 
 
+def _click(driver: WebDriver, by: str, selector: str) -> bool:
+    """Click the element now matching ``selector`` (for waits: a stale one is retried)."""
+    driver.find_element(by, selector).click()
+    return True
+
+
 def _fundus_page(name: str) -> dict[str, str]:
     rows = [json.loads(line) for line in shared_file("fundus/fundus_articles.jsonl").read_text().splitlines()]
     row = next(r for r in rows if name in r["html_file"])
@@ -221,7 +227,7 @@ def test_the_language_facet_and_a_german_article_marked(world: World, browser: W
             "language facet",
         )
         german_chip = '//div[@data-facet="languages"]//button[.="de (1)"]'
-        _until(browser, lambda d: d.find_element(By.XPATH, german_chip).click() or True, "German chosen")
+        _until(browser, lambda d: _click(d, By.XPATH, german_chip), "German chosen")
         _until(browser, lambda d: "language: de" in d.find_element(By.ID, "filters").text, "language filter")
         _until(
             browser,
@@ -231,9 +237,7 @@ def test_the_language_facet_and_a_german_article_marked(world: World, browser: W
             "only the German article",
         )
         _shot(browser, "6-language-facet")
-        _until(
-            browser, lambda d: d.find_element(By.CSS_SELECTOR, "#results li .title").click() or True, "opened"
-        )
+        _until(browser, lambda d: _click(d, By.CSS_SELECTOR, "#results li .title"), "opened")
         _until(
             browser, lambda d: d.find_element(By.ID, "article-title").text == german["title"], "article open"
         )
