@@ -3,7 +3,8 @@
 Inside an article, name variants of one person collapse into the longest full name
 ("Putin", "President Putin", "Russian President Vladimir Putin" -> "Vladimir Putin").
 Across articles, the knowledge base maps every alias to one canonical name and key.
-Places resolve through the gazetteer, so "Kyiv" and "Kiev" are one entity. Bare roles
+Places resolve through the gazetteer, so "Kyiv" and "Kiev" are one entity; a "place" that
+is the first name of a person named in full is that person's ("Vladimir"). Bare roles
 ("the Prime Minister") attach to the person the article introduced with that title.
 """
 
@@ -154,6 +155,12 @@ def _group_for(
         name = re.sub(r"^[Tt]he\s+", "", ent.text.strip())
     if not name:
         return None
+    if label in ("GPE", "FAC") and len(ent) == 1:
+        # A place that is the first name of a person the article names in full is that
+        # person ("Russian President Vladimir ..." is Vladimir Putin, not the city).
+        owner = next((full for full in full_person_names if full.split()[0] == name), None)
+        if owner is not None:
+            label, name = "PERSON", owner
     if label == "PERSON":
         # A surname alone belongs to the article's full name ending with it, before the
         # knowledge base: "Johnson" is Boris only if no other Johnson is named.
