@@ -395,7 +395,7 @@ def enrich(
 @app.command("eval")
 def evaluate(
     what: Annotated[
-        str, typer.Argument(help="ner, quotes, topics, canonical, languages, duplicates or all")
+        str, typer.Argument(help="ner, quotes, topics, canonical, languages, detection, duplicates or all")
     ] = "all",
     data: Annotated[Path, typer.Option(help="Folder of the real annotated data")] = Path("../shared/data"),
     baseline: Annotated[bool, typer.Option(help="Also run textacy's quote baseline")] = True,
@@ -413,6 +413,7 @@ def evaluate(
         "topics": lambda: run.run_topics(settings.nlp, data),
         "canonical": lambda: run.run_canonical(settings.nlp, data),
         "languages": lambda: run.run_languages(settings.nlp, data),
+        "detection": lambda: run.run_detection(data),
         "duplicates": lambda: run.run_duplicates(settings.dedup.threshold, data),
     }
     if what != "all" and what not in jobs:

@@ -114,6 +114,12 @@ def run_languages(settings: NlpSettings, data: Path) -> str:
     return report(evaluate_languages(Enricher.load(settings), data))
 
 
+def run_detection(data: Path) -> str:
+    from newsmon.evaluation.detection import report
+
+    return report(data)
+
+
 def run_duplicates(threshold: float, data: Path) -> str:
     """Near-duplicate detection on both halves of the provenance corpus (tuned on dev)."""
     from newsmon.evaluation.duplicates import report
