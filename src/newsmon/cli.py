@@ -395,7 +395,10 @@ def enrich(
 @app.command("eval")
 def evaluate(
     what: Annotated[
-        str, typer.Argument(help="ner, quotes, topics, canonical, languages, detection, duplicates or all")
+        str,
+        typer.Argument(
+            help="ner, quotes, speakers, topics, canonical, languages, detection, duplicates or all"
+        ),
     ] = "all",
     data: Annotated[Path, typer.Option(help="Folder of the real annotated data")] = Path("../shared/data"),
     baseline: Annotated[bool, typer.Option(help="Also run textacy's quote baseline")] = True,
@@ -410,6 +413,7 @@ def evaluate(
     jobs = {
         "ner": lambda: run.run_ner(settings.nlp, data),
         "quotes": lambda: run.run_quotes(settings.nlp, data, baseline, polnear_split),
+        "speakers": lambda: run.run_speakers(settings.nlp, data),
         "topics": lambda: run.run_topics(settings.nlp, data),
         "canonical": lambda: run.run_canonical(settings.nlp, data),
         "languages": lambda: run.run_languages(settings.nlp, data),

@@ -114,6 +114,12 @@ def run_languages(settings: NlpSettings, data: Path) -> str:
     return report(evaluate_languages(Enricher.load(settings), data))
 
 
+def run_speakers(settings: NlpSettings, data: Path) -> str:
+    from newsmon.evaluation.speakers import evaluate_speakers, report
+
+    return report(*evaluate_speakers(Enricher.load(settings), data))
+
+
 def run_detection(data: Path) -> str:
     from newsmon.evaluation.detection import report
 
