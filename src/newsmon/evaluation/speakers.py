@@ -3,7 +3,8 @@
 
 PolNeAR marks the speaker's mention ("he", "the mayor", "Rep. Jim Clyburn (D-S.C.)"); a
 desk's "X quoted" rule needs the person: the canonical name the enricher gives the quote
-must be the gold name (case and accents aside). A predicted quote matches a gold one as in
+must be the gold name (case, accents and a leading "the" aside; a knowledge-base entity by
+its canonical name: "UN Security Council"). A predicted quote matches a gold one as in
 ``newsmon eval quotes`` (half their union overlapping); a quote given to someone where the
 gold names nobody, or to the wrong person, is a false attribution. Beside it, on the same
 articles, PolNeAR's mention-level quote + speaker score.
@@ -83,13 +84,23 @@ def evaluate_speakers(enricher: Enricher, data: Path) -> tuple[Counts, Counts, C
                 continue
             matched.add(hit)
             name = wanted[hit][1]
-            if name is not None and p.speaker_name is not None and fold(p.speaker_name) == fold(name):
+            if name is not None and p.speaker_name is not None and _same(p.speaker_name, name):
                 canonical.true_positives += 1
                 continue
             canonical.false_positives += p.speaker_name is not None
             canonical.false_negatives += name is not None
         canonical.false_negatives += sum(1 for i, (_, name) in enumerate(wanted) if i not in matched and name)
     return spans, mentions, canonical, len(documents)
+
+
+def _same(predicted: str, wanted: str) -> bool:
+    """The same name, case, accents and a leading "the" aside ("Times", "The Times")."""
+
+    def bare(name: str) -> str:
+        folded = fold(name)
+        return folded[4:] if folded.startswith("the ") else folded
+
+    return bare(predicted) == bare(wanted)
 
 
 def report(spans: Counts, mentions: Counts, canonical: Counts, articles: int) -> str:

@@ -6,7 +6,9 @@ quotes running over several paragraphs), then attributed with the dependency par
 - a cue verb (said, told, warned, stated, ...) next to the quote, whose subject is the
   speaker ("..., Johnson said", "He said, '...'", "Johnson warned of the '...' danger");
 - "according to X";
-- pronouns resolved to the last person (he, she) or organisation (it, they) named before;
+- pronouns resolved to a person named shortly before of the pronoun's gender, the last one
+  named as a sentence's subject first (he, she), or to the last organisation (it, they);
+- a name that only modifies a description is no speaker ("the New York businessman");
 - documents as speakers ("the press release stated") resolved to their author where the
   article says whose it is ("the press release by the Kremlin");
 - a paragraph that only continues a quote keeps the previous speaker;
@@ -45,6 +47,8 @@ DOCUMENT_NOUNS = frozenset(
 )
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 _GROUP_PRONOUNS = frozenset({"it", "they", "them"})
+# How far back (characters) "he" or "she" looks for the person it stands for.
+_PRONOUN_REACH = 1000
 _OPENERS = {"“": "”", '"': '"', "«": "»", "„": "“"}
 # Closing mark, a dash (horizontal bar, em or en dash), a name, the end of the line;
 # spaces include no-break spaces ("― Jorge Falcon" in web copy).
@@ -215,12 +219,60 @@ class _EntityIndex:
                 return entity
         return None
 
+    def holding(self, position: int) -> Entity | None:
+        """The entity with a mention over character ``position``."""
+        for m_start, m_end, entity in self.mentions:
+            if m_start <= position < m_end:
+                return entity
+        return None
+
+    def person_for_pronoun(self, doc: Doc, position: int, pronoun: str) -> tuple[Entity, Mention] | None:
+        """Who "he" or "she" at ``position`` stands for: among the people named shortly
+        before whose gender (given name, honorific) is not other than the pronoun's, the last
+        one named as the subject of a sentence, else the last one named."""
+        gender = "f" if pronoun in ("she", "her") else "m"
+        fits = [
+            (m_start, m_end, entity)
+            for m_start, m_end, entity in self.mentions
+            if m_end <= position
+            and position - m_end < _PRONOUN_REACH
+            and entity.type == "PERSON"
+            and _gender(doc, entity) in (gender, None)
+        ]
+        if not fits:
+            return None
+        subjects = [f for f in fits if _a_subject(doc, f[0], f[1])]
+        m_start, m_end, entity = (subjects or fits)[-1]
+        return entity, Mention(text=entity.canonical, start=m_start, end=m_end)
+
     def last_before(self, position: int, types: tuple[str, ...]) -> tuple[Entity, Mention] | None:
         found = None
         for m_start, m_end, entity in self.mentions:
             if m_end <= position and entity.type in types:
                 found = (entity, Mention(text=entity.canonical, start=m_start, end=m_end))
         return found
+
+
+def _gender(doc: Doc, entity: Entity) -> str | None:
+    """A person's gender: an honorific before or in a mention ("Mrs. Clinton"), else the
+    given name's (``configs/given_names.tsv``)."""
+    from newsmon.nlp.names import HONORIFICS, shared_given_names
+
+    text = doc_text(doc)
+    for mention in entity.mentions:
+        words = [*text[max(0, mention.start - 6) : mention.start].split()[-1:], *mention.text.split()[:1]]
+        for word in words:
+            if HONORIFICS.get(word.casefold()):
+                return HONORIFICS[word.casefold()]
+    first = entity.canonical.split()[0] if len(entity.canonical.split()) >= 2 else None
+    gender = shared_given_names().gender(first) if first else None
+    return gender if gender in ("m", "f") else None
+
+
+def _a_subject(doc: Doc, start: int, end: int) -> bool:
+    """Whether the mention at ``start:end`` is the subject of its clause."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    return span is not None and any(t.dep_ in ("nsubj", "nsubjpass") for t in span)
 
 
 def _attribute(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> Quote:
@@ -436,12 +488,12 @@ def _resolve_speaker(
 ) -> tuple[Entity | None, Mention | None]:
     start, end = _subject_extent(subject, span)
     mention = Mention(text=doc_text(doc)[start:end], start=start, end=end)
-    entity = index.covering(start, end)
+    entity = _named_by(subject, start, end, index)
     if entity is not None:
         return entity, mention
     lowered = subject.text.casefold()
     if lowered in _PERSON_PRONOUNS:
-        found = index.last_before(start, ("PERSON",))
+        found = index.person_for_pronoun(doc, start, lowered)
         return (found[0] if found else None), mention
     if lowered in _GROUP_PRONOUNS:
         found = index.last_before(start, ("ORG",))
@@ -449,6 +501,21 @@ def _resolve_speaker(
     if lowered in DOCUMENT_NOUNS:
         return _document_author(doc, start, index), mention
     return None, mention
+
+
+def _named_by(subject: Token, start: int, end: int, index: _EntityIndex) -> Entity | None:
+    """The entity the subject names: the one whose mention holds the subject's head word or
+    its apposition ("His former business partner, Lawrence B. Cummings"). A name that only
+    modifies a description names nobody: "the New York businessman", "Obama's former
+    campaign strategist", "European officials"."""
+    entity = index.covering(start, end)
+    if entity is None:
+        return None
+    for token in (subject, *(c for c in subject.children if c.dep_ == "appos")):
+        holder = index.holding(token.idx)
+        if holder is not None and holder.type in ("PERSON", "ORG", "GPE", "NORP"):
+            return holder
+    return None
 
 
 def _document_author(doc: Doc, position: int, index: _EntityIndex) -> Entity | None:
