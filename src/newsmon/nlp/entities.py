@@ -120,13 +120,16 @@ def _full_name_for(name: str, full_names: list[str], kb: KnowledgeBase) -> str |
     Several candidates (Donald and Melania Trump): the one the knowledge base gives for the
     short name, else the most mentioned.
     """
-    words = name.split()
+    words = _apostrophes(name).split()
     candidates = [
         full
         for full in full_names
         if full != name
-        and set(words) <= set(full.split())
-        and (full.split()[-1] == words[-1] or (len(words) == 1 and full.split()[0] == words[0]))
+        and set(words) <= set(_apostrophes(full).split())
+        and (
+            _apostrophes(full).split()[-1] == words[-1]
+            or (len(words) == 1 and full.split()[0] == words[0])
+        )
     ]
     if len(candidates) > 1:
         known = kb.lookup(name)
@@ -146,8 +149,13 @@ def _group_for(
     groups: dict[str, _Group],
 ) -> _Group | None:
     label = _entity_type(ent.label_)
-    if label == "ORG" and len(ent) == 1 and any(full.split()[-1] == ent.text for full in full_person_names):
-        # A lone surname the model took for an organisation ("Kelly" after "R. Kelly").
+    if (
+        label in ("ORG", "GPE")
+        and len(ent) == 1
+        and any(_apostrophes(full.split()[-1]) == _apostrophes(ent.text) for full in full_person_names)
+    ):
+        # A lone surname the model took for an organisation or a place ("Kelly" after "R.
+        # Kelly", "Jordan" after "Rep. Jim Jordan", "Schiff" after "Adam Schiff").
         label = "PERSON"
     if label in ("PERSON", "ORG", "LAW"):
         name = strip_name(ent.text, demonyms)
@@ -183,6 +191,11 @@ def _group_for(
         return groups.setdefault(key, _Group(name, "NORP"))
     key = f"{label.lower()}:{slug(name)}"
     return groups.setdefault(key, _Group(name, label))
+
+
+def _apostrophes(text: str) -> str:
+    """``text`` with its typographic apostrophes straight ("O’Neill" is "O'Neill")."""
+    return text.replace("’", "'")
 
 
 def _compatible(known_type: str, label: str) -> bool:

@@ -219,6 +219,17 @@ class _EntityIndex:
                 return entity
         return None
 
+    def person_by_surname(self, word: str) -> Entity | None:
+        """The one person of the article whose full name ends with ``word``."""
+        found = {
+            entity.key: entity
+            for _, _, entity in self.mentions
+            if entity.type == "PERSON"
+            and len(entity.canonical.split()) >= 2
+            and entity.canonical.split()[-1].replace("’", "'") == word.replace("’", "'")
+        }
+        return next(iter(found.values())) if len(found) == 1 else None
+
     def holding(self, position: int) -> Entity | None:
         """The entity with a mention over character ``position``."""
         for m_start, m_end, entity in self.mentions:
@@ -510,7 +521,9 @@ def _named_by(subject: Token, start: int, end: int, index: _EntityIndex) -> Enti
     campaign strategist", "European officials"."""
     entity = index.covering(start, end)
     if entity is None:
-        return None
+        # A surname the model did not take for a name ("Tanner said"): the article's one
+        # person of that surname.
+        return index.person_by_surname(subject.text) if subject.pos_ == "PROPN" else None
     for token in (subject, *(c for c in subject.children if c.dep_ == "appos")):
         holder = index.holding(token.idx)
         if holder is not None and holder.type in ("PERSON", "ORG", "GPE", "NORP"):
