@@ -83,6 +83,7 @@ def extract_entities(doc: Doc, kb: KnowledgeBase, gazetteer: Gazetteer, title: s
         group.mentions.append(Mention(text=ent.text, start=ent.start_char, end=ent.end_char))
         group.forms.add(ent.text)
 
+    _attach_bare_surnames(doc, groups)
     _attach_bare_roles(doc, spans, groups)
     title_folded = fold(title)
     entities = [
@@ -201,6 +202,26 @@ def _apostrophes(text: str) -> str:
 def _compatible(known_type: str, label: str) -> bool:
     places = {"GPE", "LOC", "FAC"}
     return known_type == label or (known_type in places and label in places)
+
+
+def _attach_bare_surnames(doc: Doc, groups: dict[str, _Group]) -> None:
+    """Add the bare surnames the model left untagged ("Ham made it clear ...") as mentions of
+    the article's one person named in full with that surname."""
+    by_surname: dict[str, list[_Group]] = {}
+    for group in groups.values():
+        words = group.canonical.split()
+        if group.type == "PERSON" and len(words) >= 2 and len(words[-1]) >= 3:
+            by_surname.setdefault(_apostrophes(words[-1]), []).append(group)
+    taken = [(m.start, m.end) for g in groups.values() for m in g.mentions]
+    for token in doc:
+        owners = by_surname.get(_apostrophes(token.text))
+        if not owners or len(owners) != 1 or token.pos_ != "PROPN":
+            continue
+        start, end = token.idx, token.idx + len(token.text)
+        if any(a < end and start < b for a, b in taken):
+            continue
+        owners[0].mentions.append(Mention(text=token.text, start=start, end=end))
+        owners[0].forms.add(token.text)
 
 
 def _attach_bare_roles(doc: Doc, spans: list[Span], groups: dict[str, _Group]) -> None:

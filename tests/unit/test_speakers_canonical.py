@@ -1,0 +1,71 @@
+"""Who said it, by canonical name, on real PolNeAR dev articles: one test per kind of error
+the canonical-speaker gold showed (speakers_gold.yaml, `newsmon eval speakers`)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from newsmon.models.article import Article
+from newsmon.models.enrichment import Enrichment
+from newsmon.nlp.enrich import Enricher
+from tests.helpers import shared_file
+
+
+@cache
+def _text(stem: str) -> str:
+    folder = shared_file("polnear/dev/text")
+    return next(folder.glob(f"{stem}*.txt")).read_text(encoding="utf-8")
+
+
+def _enriched(enricher: Enricher, stem: str) -> Enrichment:
+    text = _text(stem)
+    return enricher.annotate(Article(body=text, title=""), enricher.nlp(text))
+
+
+def _speaker(enricher: Enricher, stem: str, start_words: str) -> str | None:
+    quote = next(q for q in _enriched(enricher, stem).quotes if q.text.startswith(start_words))
+    return quote.speaker
+
+
+def test_he_is_the_last_man_named_as_a_subject_not_the_last_man_named(enricher: Enricher) -> None:
+    # "... misgivings about the armed forces under President Barack Obama ... “Now that I
+    # don’t have to be politically correct anymore,” he told the host": retired general Ham.
+    stem = "west-journal_2016-09-15_retired-general"
+    assert _speaker(enricher, stem, "Now that I don’t have to") == "Norman Ham"
+
+
+def test_she_is_a_woman(enricher: Enricher) -> None:
+    # "Clinton communication director Jennifer Palmieri said Trump is reduced to "taunts and
+    # insults" because he cannot defend his own record. "You could dismiss ...," she said"
+    stem = "usa-today_2016-09-08_candidates-vie"
+    assert _speaker(enricher, stem, "You could dismiss these actions") == "Jennifer Palmieri"
+
+
+def test_a_surname_taken_for_a_place_is_the_person(enricher: Enricher) -> None:
+    # "Mills “got an immunity agreement,” Jordan said": Rep. Jim Jordan, not the country.
+    assert _speaker(enricher, "politico_2016-09-23_partisan", "got an immunity agreement") == "Jim Jordan"
+    # "..., Schiff told Capital Download": Adam Schiff (the model said LOC).
+    assert _speaker(enricher, "usa-today_2016-09-08_lawmaker-urges", "What makes this new") == "Adam Schiff"
+
+
+def test_a_surname_with_another_apostrophe_is_the_same_person(enricher: Enricher) -> None:
+    # "NYPD Commissioner James O’Neill." then "said O'Neill".
+    assert _speaker(enricher, "politico_2016-09-17_de-blasio", "The exact cause of the explosion") == (
+        "James O’Neill"
+    )
+
+
+def test_a_surname_the_model_did_not_tag_is_the_person(enricher: Enricher) -> None:
+    # "“I think this is another case ...,” Tanner said": Michael Tanner of the Cato Institute.
+    assert _speaker(enricher, "wash-post_2016-09-21_mixed-messages", "I think this is another case") == (
+        "Michael Tanner"
+    )
+
+
+def test_a_place_inside_a_description_is_no_speaker(enricher: Enricher) -> None:
+    # "“We need change,” the New York businessman said": not New York City.
+    assert _speaker(enricher, "usa-today_2016-09-08_candidates-vie", "We need change") != "New York City"
+    # "“My reaction ...,” Obama's former campaign strategist said": not Barack Obama.
+    assert _speaker(enricher, "politico_2016-09-28_axelrod", "My reaction, that was") != "Barack Obama"
+    speakers = {q.speaker for q in _enriched(enricher, "politico_2016-09-23_partisan").quotes}
+    assert "Democratic" not in speakers  # "said one Democratic source on the panel"
