@@ -69,3 +69,16 @@ def test_a_place_inside_a_description_is_no_speaker(enricher: Enricher) -> None:
     assert _speaker(enricher, "politico_2016-09-28_axelrod", "My reaction, that was") != "Barack Obama"
     speakers = {q.speaker for q in _enriched(enricher, "politico_2016-09-23_partisan").quotes}
     assert "Democratic" not in speakers  # "said one Democratic source on the panel"
+
+
+def test_a_quotation_its_cue_interrupts_is_one_attribution(enricher: Enricher) -> None:
+    # "“Every time you say that,” Tester said, referring the the 1 percent excuse, “you give
+    # ammunition to the people who want to break up the big banks.”"
+    quotes = _enriched(enricher, "huff-post_2016-09-20_elizabeth-warren").quotes
+    first = next(q for q in quotes if q.text.startswith("Every time you say that"))
+    second = next(q for q in quotes if q.text.startswith("you give ammunition"))
+    assert first.speaker == second.speaker == "Jon Tester"
+    assert second.part_of == first.start and first.part_of is None
+    # Two sentences are two quotations: "“This just isn’t right,” Warren said. “You squeezed ...”"
+    squeezed = next(q for q in quotes if q.text.startswith("You squeezed employees"))
+    assert squeezed.part_of is None

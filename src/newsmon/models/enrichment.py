@@ -46,6 +46,13 @@ class Quote(_Model):
     speaker_mention: Mention | None = None
     cue: str | None = Field(default=None, description="The verb or phrase of attribution.")
     kind: str = Field(default="quote", description="quote, partial or post (social media).")
+    part_of: int | None = Field(
+        default=None,
+        description=(
+            "Where the quotation this quote continues starts, when its cue interrupts it "
+            "(\u201c...,\u201d he said, \u201c...\u201d): both parts have one speaker."
+        ),
+    )
 
 
 class Topic(_Model):

@@ -127,10 +127,7 @@ def _full_name_for(name: str, full_names: list[str], kb: KnowledgeBase) -> str |
         for full in full_names
         if full != name
         and set(words) <= set(_apostrophes(full).split())
-        and (
-            _apostrophes(full).split()[-1] == words[-1]
-            or (len(words) == 1 and full.split()[0] == words[0])
-        )
+        and (_apostrophes(full).split()[-1] == words[-1] or (len(words) == 1 and full.split()[0] == words[0]))
     ]
     if len(candidates) > 1:
         known = kb.lookup(name)

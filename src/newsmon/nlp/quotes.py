@@ -11,7 +11,8 @@ quotes running over several paragraphs), then attributed with the dependency par
 - a name that only modifies a description is no speaker ("the New York businessman");
 - documents as speakers ("the press release stated") resolved to their author where the
   article says whose it is ("the press release by the Kremlin");
-- a paragraph that only continues a quote keeps the previous speaker;
+- a paragraph that only continues a quote keeps the previous speaker, and the second part
+  of a quotation its cue interrupts ("“...,” he said, “...”") is marked as its part;
 - embedded social posts, a post's text followed by "- Name (@handle) date", go to Name;
 - a quotation signed at the end of its line ("...” ― Name") goes to Name.
 """
@@ -55,6 +56,9 @@ _OPENERS = {"“": "”", '"': '"', "«": "»", "„": "“"}
 _SIGNATURE_AFTER = re.compile(
     r"[”\"]?[^\S\n]*[―—–][^\S\n]*(?P<name>[^\W\d_][^\n―—–“”\"(@]{0,78}?)[^\S\n]*\.?[^\S\n]*(?:\n|$)"
 )
+# Between the parts of an interrupted quotation: its closing mark, a comma, the cue's few
+# words (with commas: ", Tester said, referring to the excuse,"), a comma, the opening mark.
+_INTERRUPTION = re.compile(r"[”\"][^\S\n]*,?[^“”\"\n.!?]{1,80},[^\S\n]*[“\"]$")
 # After a quotation's content: its closing mark, a comma or none, spaces.
 _AFTER_CLOSING = re.compile(r"[”\"]?[^\S\n]*,?[^\S\n]*")
 # After a name: an apposition between commas (", a top Trump surrogate,") or none, then a word.
@@ -171,8 +175,30 @@ def extract_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
                     ),
                 }
             )
+    _join_interrupted(doc, spans, attributed)
     quotes.extend(attributed)
     return sorted([*quotes, *post_spans], key=lambda q: q.start)
+
+
+def _join_interrupted(doc: Doc, spans: list[QuoteSpan], attributed: list[Quote]) -> None:
+    """One quotation interrupted by its cue ("“...,” he said, “...”") is one attribution: the
+    second part takes the speaker the cue between them gives and says whose part it is."""
+    text = doc_text(doc)
+    for i in range(1, len(spans)):
+        gap_start, gap_end = spans[i - 1].end, spans[i].start
+        if not _INTERRUPTION.match(text, gap_start, gap_end) or "\n" in text[gap_start:gap_end]:
+            continue
+        between = doc.char_span(gap_start, gap_end, alignment_mode="contract")
+        if between is None or not any(t.lemma_.casefold() in CUE_LEMMAS for t in between):
+            continue
+        first, second = attributed[i - 1], attributed[i]
+        if first.speaker_mention is None and second.speaker_mention is not None:
+            first = attributed[i - 1] = _same_speaker(first, second)
+        elif second.speaker_mention is None:
+            second = _same_speaker(second, first)
+        elif first.speaker_key != second.speaker_key:
+            continue  # two speakers: two quotations after all
+        attributed[i] = second.model_copy(update={"part_of": first.part_of or first.start})
 
 
 def _same_speaker(quote: Quote, source: Quote) -> Quote:
