@@ -56,7 +56,13 @@ def assert_each_article_and_alert_once(world: World) -> None:
     search = world.settings.search
     world.engine.refresh(search.alerts_index)
     alerts = world.engine.count(search.alerts_index)
-    assert alerts == world.engine.count(search.articles_index, ENGLISH_FIRST_REPORTS) > ARTICLES // 2
+    first_reports = world.engine.count(search.articles_index, ENGLISH_FIRST_REPORTS)
+    english = world.engine.count(search.articles_index, {"term": {"language": "en"}})
+    # Every first report alerted. A near copy processed beside its original on the other
+    # worker, then again after the kill, can be found a copy only on the replay: it keeps
+    # the alert it raised as a first report (the duplicate check is not transactional with
+    # the writes downstream; docs/flink.md).
+    assert ARTICLES // 2 < first_reports <= alerts <= english
     on_topic = world.read_topic(world.settings.kafka.alerts_topic, expected=alerts, timeout=60)
     keys = [m.key for m in on_topic]  # type: ignore[attr-defined]
     print(f"alerts {alerts}, on the topic {len(keys)} ({len(keys) - alerts} repeats)")
