@@ -209,16 +209,22 @@ def _attach_bare_surnames(doc: Doc, groups: dict[str, _Group]) -> None:
         words = group.canonical.split()
         if group.type == "PERSON" and len(words) >= 2 and len(words[-1]) >= 3:
             by_surname.setdefault(_apostrophes(words[-1]), []).append(group)
+    owners = {surname: found[0] for surname, found in by_surname.items() if len(found) == 1}
+    if not owners:
+        return
+    text = doc_text(doc)
+    alternatives = "|".join(re.escape(n).replace("'", "['’]") for n in sorted(owners, key=len, reverse=True))
     taken = [(m.start, m.end) for g in groups.values() for m in g.mentions]
-    for token in doc:
-        owners = by_surname.get(_apostrophes(token.text))
-        if not owners or len(owners) != 1 or token.pos_ != "PROPN":
-            continue
-        start, end = token.idx, token.idx + len(token.text)
+    for match in re.finditer(rf"(?<![\w'’-])(?:{alternatives})(?![\w'’-])", text):
+        start, end = match.start(), match.end()
         if any(a < end and start < b for a, b in taken):
             continue
-        owners[0].mentions.append(Mention(text=token.text, start=start, end=end))
-        owners[0].forms.add(token.text)
+        span = doc.char_span(start, end)
+        if span is None or len(span) != 1 or span[0].pos_ != "PROPN":
+            continue
+        owner = owners[_apostrophes(match.group(0))]
+        owner.mentions.append(Mention(text=match.group(0), start=start, end=end))
+        owner.forms.add(match.group(0))
 
 
 def _attach_bare_roles(doc: Doc, spans: list[Span], groups: dict[str, _Group]) -> None:
