@@ -7,6 +7,7 @@ that is ``auto``, by asking the server who it is.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from newsmon.connectors.search.base import EngineInfo, MultiSearchItemError, Sea
 from newsmon.connectors.search.bulk import BulkReport, IndexAction
 from newsmon.exceptions import ConfigurationError, SearchEngineError
 from newsmon.settings import SearchSettings, packaged_config_dir
+
+_LOG = logging.getLogger(__name__)
 
 __all__ = [
     "BulkReport",
@@ -76,4 +79,10 @@ def install_index_templates(engine: SearchEngine, settings: SearchSettings) -> l
         body["index_patterns"] = [index]
         engine.put_index_template(f"{index}-template", body)
         installed.append(f"{index}-template")
+        if engine.index_exists(index):
+            # An index made by an older template gets the newer one's fields (additions only).
+            try:
+                engine.put_mapping(index, body["template"]["mappings"]["properties"])
+            except Exception as e:  # a changed field type: the index must be rebuilt
+                _LOG.warning("index %s keeps its older mapping (reindex to upgrade): %s", index, e)
     return installed

@@ -173,6 +173,26 @@ class SearchEngine(ABC):
             return False
         return True
 
+    def update_matching(self, index: str, query: dict[str, Any], fields: dict[str, Any]) -> int:
+        """Set some fields of every document matching ``query`` (update by query, then a
+        refresh); how many were updated."""
+        script = {
+            "lang": "painless",
+            "source": "for (e in params.fields.entrySet()) { ctx._source[e.getKey()] = e.getValue(); }",
+            "params": {"fields": fields},
+        }
+        response = self._client.update_by_query(
+            index=index, body={"query": query, "script": script}, refresh=True, conflicts="proceed"
+        )
+        return int(response.get("updated", 0))
+
+    def put_mapping(self, index: str, properties: dict[str, Any]) -> None:
+        """Add fields to an existing index's mapping (a newer template's new fields)."""
+        self._client.indices.put_mapping(index=index, body={"properties": properties})
+
+    def index_exists(self, index: str) -> bool:
+        return bool(self._client.indices.exists(index=index))
+
     def refresh(self, index: str) -> None:
         """Make everything written so far visible to search."""
         self._client.indices.refresh(index=index, ignore_unavailable=True)

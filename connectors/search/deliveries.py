@@ -17,8 +17,9 @@ from newsmon.models.alert import Alert
 
 
 def delivery_id(alert: Alert, reference: str) -> str:
-    """Id of the record that ``alert`` reached the channel ``reference``."""
-    return hashlib.sha256(f"delivered\n{alert.id}\n{reference}".encode()).hexdigest()[:32]
+    """Id of the record that ``alert`` reached the channel ``reference``: one per alert
+    group (a story's alerts of one rule are one notification), else per alert."""
+    return hashlib.sha256(f"delivered\n{alert.group_key}\n{reference}".encode()).hexdigest()[:32]
 
 
 class DeliveryLog:
@@ -55,7 +56,7 @@ class DeliveryLog:
                 "rule_id": alert.rule_id,
                 "article_id": alert.article_id,
                 "event_time": datetime.now(UTC).isoformat(),
-                "keys": [alert.id, reference],
+                "keys": [alert.group_key, reference],
             },
         )
 

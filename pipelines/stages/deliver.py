@@ -9,7 +9,7 @@ Sending happens on one background thread per channel (in order within a channel)
 slow or failing endpoint holds up neither the NLP of the next articles nor the other
 channels; the bundle ends once its deliveries are done.
 
-Each successful delivery leaves a record (alert id + channel) in the rule-state index
+Each successful delivery leaves a record (alert group + channel) in the rule-state index
 (``connectors/search/deliveries.py``), written at the end of the bundle (before its
 offsets are committed); an alert delivered
 before (a replay after a crash, a producer retry) is not sent to that channel again. A
@@ -77,7 +77,7 @@ class _DeliverFn(SearchEngineDoFn):
         for alert in outgoing:
             for reference, channel in due_channels(alert, self._settings, partial(self._sent_before, alert)):
                 # Taken now: the same alert again in this bundle (a replay) is not sent twice.
-                self._taken.add((alert.id, reference))
+                self._taken.add((alert.group_key, reference))
                 self._outbox.send(alert, reference, channel)
         for letter in self._harvest(wait=False):
             yield TaggedOutput(DEAD_LETTERS, letter)
@@ -95,7 +95,7 @@ class _DeliverFn(SearchEngineDoFn):
         self._taken.clear()
 
     def _sent_before(self, alert: Alert, reference: str) -> bool:
-        seen = (alert.id, reference) in self._taken or (
+        seen = (alert.group_key, reference) in self._taken or (
             self._log is not None and self._log.reached(alert, reference)
         )
         if seen:
@@ -112,7 +112,7 @@ class _DeliverFn(SearchEngineDoFn):
                     self._log.note(alert, result.channel)
                 continue
             self._failed.inc()
-            self._taken.discard((alert.id, result.channel))
+            self._taken.discard((alert.group_key, result.channel))
             _LOG.warning(
                 "delivery failed channel=%s alert=%s error=%s", result.channel, alert.id, result.error
             )

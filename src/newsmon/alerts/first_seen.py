@@ -77,6 +77,7 @@ def first_seen_alerts(
                     "window_start": at,
                     "window_end": at,
                     "matched": [f"first_seen:{label}", *per_article.matched],
+                    "group": "",
                 }
             )
         )

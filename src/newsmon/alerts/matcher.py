@@ -231,7 +231,11 @@ class RuleIndex:
                         channels=rule.channels,
                         article_id=article.id,
                         story_id=article.story_id,
-                        title=article.title,
+                        title=item.enrichment.headline or article.title,
+                        headline_derived=item.enrichment.headline_derived,
+                        group=f"{rule.id}|{article.story_id or article.id}"
+                        if rule.group_by == "story"
+                        else "",
                         source=article.source,
                         url=article.url,
                         published_at=article.published_at,

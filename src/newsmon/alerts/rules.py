@@ -197,6 +197,11 @@ class Rule(BaseModel):
     first_seen: FirstSeen | None = None
     throttle: Throttle | None = None
     digest: Digest | None = None
+    group_by: Literal["story", "article"] = Field(
+        default="story",
+        description="story: the alerts of one story fold into one (one card, one notification "
+        "per channel, updated as the story grows); article: every article its own.",
+    )
 
     @property
     def kind(self) -> Literal["article", "frequency", "spike", "first_seen"]:

@@ -89,5 +89,6 @@ def _window_alert(
             "window_start": start,
             "window_end": end,
             "count": count,
+            "group": "",
         }
     )

@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from newsmon.api import alerts, articles, ingest, live, rules
+from newsmon.api import alerts, articles, entities, ingest, live, rules, stories
 from newsmon.api.guards import BodyLimit, JsonErrors, SecurityHeaders
 from newsmon.api.observe import RequestMetrics
 from newsmon.api.queries import BadRequestError
@@ -104,6 +104,8 @@ def create_app(settings: Settings, engine: SearchEngine | None = None) -> FastAP
         return {"status": "ok", "engine": info.distribution, "engine_version": info.version}
 
     app.include_router(articles.router)
+    app.include_router(stories.router)
+    app.include_router(entities.router)
     app.include_router(alerts.router)
     app.include_router(live.router)
     app.include_router(rules.router)

@@ -184,6 +184,8 @@ def decode_cursor(cursor: str, shape: CursorShape) -> list[Any]:
 SUMMARY_FIELDS = [
     "id",
     "title",
+    "headline",
+    "headline_derived",
     "source",
     "url",
     "published_at",

@@ -31,7 +31,13 @@ class Alert(BaseModel):
     channels: list[str] = Field(default_factory=list)
     article_id: str
     story_id: str | None = Field(default=None, description="The article's story (same event).")
-    title: str
+    title: str = Field(description="The article's headline (its title, or one from its lead).")
+    headline_derived: bool = Field(default=False, description="The title was page furniture.")
+    group: str = Field(
+        default="",
+        description="Alerts of one rule on one story (rule|story): one card on the desk, one "
+        "notification per channel. Empty: the alert stands alone.",
+    )
     source: str | None = None
     url: str | None = None
     published_at: datetime | None = None
@@ -46,8 +52,15 @@ class Alert(BaseModel):
     digest_minutes: float | None = Field(default=None, description="Channels get a digest, not this.")
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
+    @property
+    def group_key(self) -> str:
+        """What the desk folds this alert under (its own id when it stands alone)."""
+        return self.group or self.id
+
     def to_document(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        document = self.model_dump(mode="json")
+        document["group"] = self.group_key
+        return document
 
 
 def alert_id(rule_id: str, article_id: str) -> str:

@@ -97,6 +97,9 @@ class Enrichment(_Model):
         ),
     )
     skipped: str | None = Field(default=None, description="The same in words, when not full.")
+    headline: str = Field(default="", description="What the desk shows: the title, or one from the lead.")
+    headline_derived: bool = Field(default=False, description="The title was page furniture.")
+    title_problem: str | None = Field(default=None, description="Why the title was set aside.")
 
 
 class EnrichedArticle(_Model):

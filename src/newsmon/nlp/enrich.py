@@ -18,6 +18,7 @@ from newsmon.models.enrichment import EnrichedArticle, Enrichment
 from newsmon.nlp.components import load_pipeline
 from newsmon.nlp.entities import extract_entities
 from newsmon.nlp.gazetteer import Gazetteer, shared_gazetteer
+from newsmon.nlp.headlines import headline
 from newsmon.nlp.knowledge import KnowledgeBase
 from newsmon.nlp.language import detect_language
 from newsmon.nlp.multilingual import Multilingual
@@ -82,7 +83,8 @@ class Enricher:
         # (a long-running worker's vocabulary would otherwise grow with every article).
         with self.nlp.memory_zone():
             enriched = list(self._enrich_in_zone(batch))
-        yield from enriched
+        for item in enriched:
+            yield with_headline(item)
 
     def _enrich_in_zone(self, batch: list[tuple[Article, str | None]]) -> Iterator[EnrichedArticle]:
         english = [(a, lang) for a, lang in batch if lang == ENGLISH and not _exact_copy(a)]
@@ -158,6 +160,14 @@ class Enricher:
             if modelled
             else f"language {language}: the language-independent stages (names, places, quotes)",
         )
+
+
+def with_headline(item: EnrichedArticle) -> EnrichedArticle:
+    """The article with the headline a desk shows (its title, or one from its lead)."""
+    article = item.article
+    found = headline(article.title, article.body, article.source)
+    update = {"headline": found.text, "headline_derived": found.derived, "title_problem": found.reason}
+    return item.model_copy(update={"enrichment": item.enrichment.model_copy(update=update)})
 
 
 def _exact_copy(article: Article) -> bool:

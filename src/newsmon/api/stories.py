@@ -1,0 +1,215 @@
+"""Stories: articles on one event (``story_id``, set by the pipeline), listed newest
+activity first with their best headline, sources, sparkline, entities and countries; one
+story with its articles by source, copies folded under the article they copy.
+
+The request bodies are built by pure functions (tested without an engine).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+
+from newsmon.api.articles import Filters
+from newsmon.api.queries import SUMMARY_FIELDS, ArticleFilters, bounded_time, filter_clauses
+from newsmon.connectors.search import SearchEngine
+from newsmon.settings import Settings
+
+router = APIRouter(prefix="/api", tags=["stories"])
+SPARK_MINUTES = 10
+SPARK_POINTS = 36
+"""A story's sparkline: articles per 10 minutes over the last six hours of the list."""
+STORY_FIELDS = SUMMARY_FIELDS
+MAX_STORY_ARTICLES = 500
+
+
+def _state(request: Request) -> tuple[SearchEngine, Settings]:
+    return request.app.state.engine, request.app.state.settings
+
+
+def newest_time(engine: SearchEngine, index: str, filters: ArticleFilters) -> datetime | None:
+    """The event time of the newest article matching ``filters`` (None: no article)."""
+    body = {
+        "size": 0,
+        "query": {"bool": {"filter": filter_clauses(filters)}},
+        "aggs": {"last": {"max": {"field": "event_time"}}},
+    }
+    value = engine.search(index, body).get("aggregations", {}).get("last", {}).get("value")
+    return None if value is None else datetime.fromtimestamp(value / 1000, UTC)
+
+
+def stories_body(filters: ArticleFilters, since: datetime, until: datetime, size: int) -> dict[str, Any]:
+    """Stories with an article in [since, until], newest activity first."""
+    window = filters.model_copy(update={"since": since, "until": until})
+    spark_start = until - timedelta(minutes=SPARK_MINUTES * SPARK_POINTS)
+    return {
+        "size": 0,
+        "query": {"bool": {"filter": filter_clauses(window)}},
+        "aggs": {
+            "stories": {
+                "terms": {"field": "story_id", "size": size, "order": {"last": "desc"}},
+                "aggs": {
+                    "last": {"max": {"field": "event_time"}},
+                    "first": {"min": {"field": "event_time"}},
+                    "sources": {"cardinality": {"field": "source"}},
+                    "copies": {"filter": {"exists": {"field": "duplicate.of"}}},
+                    "best": {
+                        "top_hits": {
+                            "size": 1,
+                            # A headline from the title before a derived one; an original
+                            # before a copy; the first published.
+                            "sort": [
+                                {"headline_derived": {"order": "asc", "missing": "_last"}},
+                                {"event_time": {"order": "asc"}},
+                            ],
+                            "_source": STORY_FIELDS,
+                        }
+                    },
+                    "entities": {"terms": {"field": "entity_names", "size": 6}},
+                    "countries": {"terms": {"field": "countries", "size": 5}},
+                    "spark": {
+                        "filter": {"range": {"event_time": {"gte": spark_start.isoformat()}}},
+                        "aggs": {
+                            "per": {
+                                "date_histogram": {
+                                    "field": "event_time",
+                                    "fixed_interval": f"{SPARK_MINUTES}m",
+                                    "min_doc_count": 0,
+                                    "extended_bounds": {
+                                        "min": spark_start.isoformat(),
+                                        "max": until.isoformat(),
+                                    },
+                                }
+                            }
+                        },
+                    },
+                },
+            }
+        },
+    }
+
+
+def _iso(millis: float | None) -> str | None:
+    return None if millis is None else datetime.fromtimestamp(millis / 1000, UTC).isoformat()
+
+
+def _counts(found: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    return [{"value": b["key"], "count": b["doc_count"]} for b in found.get(name, {}).get("buckets", [])]
+
+
+def _title(article: dict[str, Any]) -> str:
+    return str(article.get("headline") or article.get("title") or "")
+
+
+def stories_of(response: dict[str, Any]) -> list[dict[str, Any]]:
+    """The API's story rows from the engine's answer to :func:`stories_body`."""
+    rows = []
+    for bucket in response.get("aggregations", {}).get("stories", {}).get("buckets", []):
+        hits = bucket["best"]["hits"]["hits"]
+        best = hits[0]["_source"] if hits else {}
+        spark = bucket["spark"]["per"]["buckets"][-SPARK_POINTS:]
+        rows.append(
+            {
+                "story_id": bucket["key"],
+                "headline": _title(best),
+                "headline_derived": bool(best.get("headline_derived")),
+                "article": best,
+                "articles": bucket["doc_count"],
+                "copies": bucket["copies"]["doc_count"],
+                "sources": bucket["sources"]["value"],
+                "first_seen": _iso(bucket["first"]["value"]),
+                "last_update": _iso(bucket["last"]["value"]),
+                "sparkline": [b["doc_count"] for b in spark],
+                "entities": [b["key"] for b in bucket["entities"]["buckets"]],
+                "countries": [b["key"] for b in bucket["countries"]["buckets"]],
+            }
+        )
+    return rows
+
+
+@router.get("/stories")
+def list_stories(
+    request: Request,
+    filters: Filters,
+    hours: Annotated[float, Query(gt=0, le=24 * 30, description="How far back from `until`")] = 24,
+    size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    """Stories (one row per event) with an article in the ``hours`` before ``until``,
+    newest activity first. Without ``until``: up to the newest article matching the filters
+    (a desk opening on a replayed archive sees its last day, not an empty page)."""
+    engine, settings = _state(request)
+    index = settings.search.articles_index
+    until = filters.until or newest_time(engine, index, filters.model_copy(update={"since": None}))
+    if until is None:
+        return {"since": None, "until": None, "stories": []}
+    until = bounded_time(until, "until") or until
+    since = until - timedelta(hours=hours)
+    if filters.since is not None:
+        since = max(since, filters.since)
+    # The newest article itself lies at ``until``: the range ends just after it.
+    end = until + timedelta(milliseconds=1)
+    response = engine.search(index, stories_body(filters, since, end, size))
+    return {
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "spark_minutes": SPARK_MINUTES,
+        "stories": stories_of(response),
+    }
+
+
+def fold_copies(articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Articles by source, each copy under the article it copies (when that is in the story)."""
+    by_id = {a["id"]: {**a, "copies": []} for a in articles}
+    top: list[dict[str, Any]] = []
+    for article in by_id.values():
+        original = (article.get("duplicate") or {}).get("of")
+        if original in by_id and original != article["id"]:
+            by_id[original]["copies"].append(article)
+        else:
+            top.append(article)
+    sources: dict[str, list[dict[str, Any]]] = {}
+    for article in top:
+        sources.setdefault(article.get("source") or "(unknown source)", []).append(article)
+    return [
+        {"source": source, "articles": items}
+        for source, items in sorted(sources.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ]
+
+
+@router.get("/stories/{story_id}")
+def get_story(story_id: Annotated[str, Path(max_length=600)], request: Request) -> dict[str, Any]:
+    """One story: its articles by source (oldest first, copies folded), its entities,
+    countries, speakers and headline."""
+    engine, settings = _state(request)
+    body = {
+        "size": MAX_STORY_ARTICLES,
+        "query": {"bool": {"filter": [{"term": {"story_id": story_id}}]}},
+        "sort": [{"event_time": {"order": "asc", "missing": "_last"}}, {"id": "asc"}],
+        "_source": STORY_FIELDS,
+        "track_total_hits": True,
+        "aggs": {
+            "entities": {"terms": {"field": "entity_names", "size": 15}},
+            "speakers": {"terms": {"field": "speakers", "size": 10}},
+            "countries": {"terms": {"field": "countries", "size": 10}},
+            "sources": {"cardinality": {"field": "source"}},
+        },
+    }
+    response = engine.search(settings.search.articles_index, body)
+    articles = [hit["_source"] for hit in response["hits"]["hits"]]
+    if not articles:
+        raise HTTPException(404, f"no story with id {story_id!r}")
+    found = response.get("aggregations", {})
+    named = [a for a in articles if not a.get("headline_derived")] or articles
+    total = response["hits"]["total"]
+    return {
+        "story_id": story_id,
+        "headline": _title(named[0]),
+        "articles": total["value"] if isinstance(total, dict) else total,
+        "sources": found.get("sources", {}).get("value", 0),
+        "first_seen": articles[0].get("event_time"),
+        "last_update": articles[-1].get("event_time"),
+        "by_source": fold_copies(articles),
+        **{name: _counts(found, name) for name in ("entities", "speakers", "countries")},
+    }

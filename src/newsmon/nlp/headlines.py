@@ -1,0 +1,144 @@
+"""Headlines a desk can read: when the given title is page furniture (a share button, a
+weather box, the outlet's name, a headline of another story on the page), a headline is
+taken from the article's lead and marked as derived; the given title stays stored.
+
+A title is furniture when it is empty, matches a known boilerplate line
+(:data:`BOILERPLATE`), is mostly a time or date, names only the outlet, or shares too few
+of its words with the text (:data:`MIN_TITLE_SUPPORT`): a real headline is written from
+its article.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MIN_TITLE_SUPPORT = 0.3
+"""Share of a title's content words (stems) the text must contain for the title to stand."""
+MAX_HEADLINE_CHARS = 120
+_LEAD_LINES = 8
+
+BOILERPLATE = re.compile(
+    r"""^(?:
+        share|print|comments?|e-?mail|fullscreen|video|photos?|advertisement|menu|search|
+        close|log\s?in|sign\s?in|sign\s?up|home|news|top\ stories|related|more|
+        subscribe\b.*|get\ breaking\ news\b.*|tap\ here\ to\ .*|enter\ city\ and\ state.*|
+        powered\ by\ .*|to\ find\ out\ more\ about\ facebook\ commenting.*|
+        (?:facebook|twitter|email|google\+|linkedin|pinterest|whatsapp|reddit)(?:\W*
+           (?:facebook|twitter|email|google\+|linkedin|pinterest|whatsapp|reddit))*|
+        obituaries.*|.*\bforecast|.*\bwinds\ [nsew]{1,3}\ at\ .*|
+        .*\bnewsletter\b.*|cookies?\b.*|accept.*cookies.*|we\ use\ cookies.*|
+        start\ your\ \w+\ smart.*|enlarge\ this\ image|skip\ to\ .*|follow\ @\w+|
+        (?:about\ )?\d+\ (?:sec|secs|seconds?|min|mins|minutes?|hours?|hrs?|days?)\ ago|
+        last\ \d+\ hours:?|breaking(?:\ news)?:?|live(?:\ updates)?:?|watch:?|listen:?|
+        \W*\(?\d+\)?\W*
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_TIME_OR_DATE = re.compile(
+    r"\b(?:\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?(?:\s+\d{4})?|"
+    r"\d{4}-\d{2}-\d{2}|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*day)\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_DATELINE = re.compile(r"^[A-Z][A-Z.'’/ -]{2,}(?:,\s*[^—–-]{1,40})?\s*(?:\([^)]{1,40}\))?\s*[—–-]{1,2}\s+")
+_BYLINE = re.compile(r"^(?:by|von|par|por|di|door)\s+\S", re.IGNORECASE)
+_CAPTION = re.compile(
+    r"\b(?:file photo|AP Photo|Getty Images|REUTERS/|/Reuters|Photograph:|Photo:|Image caption|"
+    r"Pool Photo|via Associated Press|your weather is set to|you have successfully subscribed|"
+    r"turn on notifications)",
+    re.IGNORECASE,
+)
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Capt|Prof|St|Jr|Sr|Rev|Hon|No|Nos|vs|Inc|Corp|Ltd|Co|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z])$"
+)
+_STOP = frozenset(
+    "the a an and or of to in on at for with from by as is are was were be been has have had "
+    "it its this that these those after before over under into about amid than then not no "
+    "but his her their our your will would can could may might says said new".split()
+)
+
+
+@dataclass(frozen=True)
+class Headline:
+    text: str
+    derived: bool
+    reason: str | None = None
+    """Why the given title was set aside (derived headlines only)."""
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _stems(text: str) -> list[str]:
+    """Content words cut to five letters: "summit"/"summits", "meddling"/"meddled" agree."""
+    return [w[:5] for w in (_fold(m) for m in _WORD.findall(text)) if w not in _STOP and len(w) > 2]
+
+
+def _squashed(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", _fold(text)).removeprefix("the")
+
+
+def furniture_reason(title: str, body: str, source: str | None = None) -> str | None:
+    """Why ``title`` is not the article's headline, or None when it is."""
+    stripped = " ".join(title.split()).strip(" \u00a0|·•-–—:")
+    if not stripped or not _WORD.search(stripped):
+        return "no title"
+    if BOILERPLATE.match(stripped):
+        return "boilerplate"
+    words = _WORD.findall(stripped)
+    leftover = _TIME_OR_DATE.sub(" ", stripped)
+    if len(_WORD.findall(leftover)) <= max(1, len(words) // 3) and _TIME_OR_DATE.search(stripped):
+        return "a time or date"
+    if source and (squashed := _squashed(stripped)) and len(squashed) >= 3:
+        outlet = _squashed(source.split("//")[-1].removeprefix("www.").split(".")[0])
+        if outlet and (squashed == outlet or squashed.removesuffix("news") == outlet.removesuffix("news")):
+            return "the outlet's name"
+    stems = set(_stems(stripped))
+    if not stems:
+        return None
+    present = set(_stems(body))
+    support = len(stems & present) / len(stems)
+    if support < MIN_TITLE_SUPPORT:
+        return "not found in the text"
+    return None
+
+
+def _lead_sentence(body: str) -> str:
+    """The first sentence of the lead, past bylines, datelines and one-line captions."""
+    for line in body.splitlines()[: _LEAD_LINES * 4]:
+        line = " ".join(line.split())
+        words = _WORD.findall(line)
+        if len(words) < 6 or _BYLINE.match(line) or BOILERPLATE.match(line):
+            continue
+        if len(_WORD.findall(_TIME_OR_DATE.sub(" ", line))) <= len(words) // 3:
+            continue
+        if _CAPTION.search(line):
+            continue
+        line = _DATELINE.sub("", re.sub(r"^(?:\w+_\w+\s+)+", "", line))
+        for end in re.finditer(r"[.!?](?=\s+[A-Z“\"‘']|$)", line):
+            if not _ABBREVIATION.search(line[: end.start()]):
+                return line[: end.start() + 1]
+        return line
+    return " ".join(body.split()[:20])
+
+
+def _shorten(text: str, limit: int = MAX_HEADLINE_CHARS) -> str:
+    text = text.strip()
+    if len(text) <= limit:
+        return text.rstrip(".")
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:—–- ")
+    return cut + "…"
+
+
+def headline(title: str, body: str, source: str | None = None) -> Headline:
+    """The headline to show: the given title, or one derived from the lead."""
+    reason = furniture_reason(title, body, source)
+    if reason is None:
+        return Headline(" ".join(title.split()), derived=False)
+    return Headline(_shorten(_lead_sentence(body)), derived=True, reason=reason)
