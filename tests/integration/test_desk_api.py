@@ -164,6 +164,97 @@ def test_alert_feed_and_acknowledgement(desk: Desk) -> None:
     assert missing.status_code == 404
 
 
+FURNITURE = {"share", "Enter City and State or Zip Code", "powered by Ask", "CBS News", "comments", "Print"}
+
+
+def test_stories_newest_activity_first_with_sources_sparkline_and_readable_headlines(desk: Desk) -> None:
+    answer = desk.get("/api/stories", hours=24 * 365 * 10)
+    assert answer.status_code == 200, answer.text
+    page = answer.json()
+    stories = page["stories"]
+    total = desk.get("/api/articles", size=1).json()["total"]
+    assert sum(s["articles"] for s in stories) == total
+    assert [s["last_update"] for s in stories] == sorted((s["last_update"] for s in stories), reverse=True)
+    assert page["until"] == max(s["last_update"] for s in stories)  # opens on the newest news
+    grown = [s for s in stories if s["articles"] > 1]
+    assert grown, "the corpus reprints wire stories: some story has several articles"
+    for story in stories:
+        assert story["headline"] and story["headline"] not in FURNITURE
+        assert 1 <= story["sources"] <= story["articles"]
+        assert len(story["sparkline"]) >= 1 and sum(story["sparkline"]) <= story["articles"]
+        assert story["first_seen"] <= story["last_update"]
+    # The default window is the last day of news in the index, not an empty "now".
+    assert desk.get("/api/stories").json()["stories"]
+    # Filters narrow the stories as they narrow the articles.
+    only = desk.get("/api/stories", entity="Vladimir Putin", hours=24 * 365 * 10).json()["stories"]
+    assert (
+        sum(s["articles"] for s in only) == desk.get("/api/articles", entity="Vladimir Putin").json()["total"]
+    )
+
+
+def test_a_story_lists_its_articles_by_source_with_copies_folded(desk: Desk) -> None:
+    stories = desk.get("/api/stories", hours=24 * 365 * 10).json()["stories"]
+    biggest = max(stories, key=lambda s: s["articles"])
+    story = desk.get(f"/api/stories/{biggest['story_id']}").json()
+    shown = [a for group in story["by_source"] for a in group["articles"]]
+    copies = [c for a in shown for c in a["copies"]]
+    assert len(shown) + len(copies) == story["articles"] == biggest["articles"]
+    assert all(c["duplicate"]["of"] == a["id"] for a in shown for c in a["copies"])
+    assert len(story["by_source"]) == len({a.get("source") for a in shown})
+    assert story["entities"] and story["headline"] == biggest["headline"]
+    assert desk.get("/api/stories/no-such-story").status_code == 404
+
+
+def test_an_entity_page_with_quotes_company_sources_and_rules(desk: Desk) -> None:
+    page = desk.get("/api/entities/Vladimir Putin").json()
+    assert page["type"] == "PERSON" and page["quoted_in"] >= 1 and "Putin" in page["aliases"]
+    assert page["articles"] == desk.get("/api/articles", entity="Vladimir Putin").json()["total"]
+    quote = page["latest_quotes"][0]
+    article = desk.get(f"/api/articles/{quote['article_id']}").json()
+    assert any(q["text"] == quote["text"] and q["speaker"] == "Vladimir Putin" for q in article["quotes"])
+    times = [q["event_time"] for q in page["latest_quotes"]]
+    assert times == sorted(times, reverse=True)
+    # Who he appears with: the summit's other leader first.
+    assert page["appears_with"][0]["value"] == "Donald Trump"
+    assert "Vladimir Putin" not in [b["value"] for b in page["appears_with"]]
+    assert sum(b["count"] for b in page["over_time"]) == page["articles"]
+    assert page["sources"] and page["countries"]
+    assert {"when": {"quoted": "Vladimir Putin"}} in [{"when": r["when"]} for r in page["rules"]]
+    # A suggested rule is one the rules API takes as it is.
+    rule = {**page["rules"][0], "id": "from-entity-page"}
+    created = httpx2.post(
+        f"{desk.server.url}/api/rules", json=rule, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    assert created.status_code == 201, created.text
+    assert desk.get("/api/entities/Nobody Atall").status_code == 404
+
+
+def test_alerts_fold_into_one_group_per_rule_and_story_and_acknowledge_together(desk: Desk) -> None:
+    everything = desk.get("/api/alerts", size=100).json()
+    answer = desk.get("/api/alerts/groups", size=100)
+    assert answer.status_code == 200, answer.text
+    groups = answer.json()["groups"]
+    assert sum(g["alerts"] for g in groups) == everything["total"]
+    assert len(groups) < everything["total"], "several articles of one story matched one rule"
+    for group in groups:
+        rule_id, _, story = group["group"].partition("|")
+        assert group["first"]["rule_id"] == group["latest"]["rule_id"] == rule_id
+        assert group["first"]["created_at"] <= group["latest"]["created_at"]
+        assert group["first"]["story_id"] == group["latest"]["story_id"] == story
+        assert 1 <= group["sources"] <= group["articles"] <= group["alerts"]
+        assert group["first"]["matched"], "each alert says why it fired"
+    big = next(g for g in groups if g["alerts"] > 1 and g["first"]["article_id"] != desk.seed_id)
+    url = f"{desk.server.url}/api/alerts/groups/{big['group']}/ack"
+    assert httpx2.post(url, json={}).status_code == 401
+    acked = httpx2.post(url, json={"by": "day desk"}, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert acked.status_code == 200 and acked.json()["alerts"] == big["alerts"]
+    members = desk.get("/api/alerts", size=100).json()["alerts"]
+    assert all(a["acknowledged"] for a in members if a["group"] == big["group"])
+    still_open = desk.get("/api/alerts/groups", acknowledged="false", size=100).json()["groups"]
+    assert big["group"] not in {g["group"] for g in still_open}
+    assert still_open and all(not g["acknowledged"] for g in still_open)
+
+
 def test_errors_are_json_with_clear_messages(desk: Desk) -> None:
     bad_cursor = desk.get("/api/articles", cursor="not-a-cursor")
     assert bad_cursor.status_code == 422 and "cursor" in bad_cursor.json()["error"]

@@ -98,10 +98,7 @@ def groups_body(filters: list[dict[str, Any]], size: int) -> dict[str, Any]:
         "sort": [{"created_at": "desc"}, {"id": "asc"}],
         "collapse": {
             "field": "group",
-            "inner_hits": [
-                {"name": "first", "size": 1, "sort": [{"created_at": "asc"}, {"id": "asc"}]},
-                {"name": "acknowledged", "size": 0, "query": {"term": {"acknowledged": True}}},
-            ],
+            "inner_hits": {"name": "first", "size": 1, "sort": [{"created_at": "asc"}, {"id": "asc"}]},
         },
         "track_total_hits": False,
     }
@@ -118,21 +115,22 @@ def group_stats_body(groups: list[str]) -> dict[str, Any]:
                 "aggs": {
                     "sources": {"cardinality": {"field": "source"}},
                     "articles": {"cardinality": {"field": "article_id"}},
+                    "acknowledged": {"filter": {"term": {"acknowledged": True}}},
                 },
             }
         },
     }
 
 
-def _total(inner: dict[str, Any]) -> int:
-    total = inner["hits"]["total"]
-    return int(total["value"] if isinstance(total, dict) else total)
-
-
 def group_rows(response: dict[str, Any], stats: dict[str, Any]) -> list[dict[str, Any]]:
     """The API's alert groups from the answers to :func:`groups_body` and :func:`group_stats_body`."""
     counts = {
-        b["key"]: (b["doc_count"], b["sources"]["value"], b["articles"]["value"])
+        b["key"]: (
+            b["doc_count"],
+            b["sources"]["value"],
+            b["articles"]["value"],
+            b["acknowledged"]["doc_count"],
+        )
         for b in stats.get("aggregations", {}).get("groups", {}).get("buckets", [])
     }
     rows = []
@@ -140,7 +138,7 @@ def group_rows(response: dict[str, Any], stats: dict[str, Any]) -> list[dict[str
         latest = hit["_source"]
         first_hits = hit["inner_hits"]["first"]["hits"]["hits"]
         first = first_hits[0]["_source"] if first_hits else latest
-        alerts, sources, articles = counts.get(latest["group"], (1, 1, 1))
+        alerts, sources, articles, acknowledged = counts.get(latest["group"], (1, 1, 1, 0))
         rows.append(
             {
                 "group": latest["group"],
@@ -150,7 +148,7 @@ def group_rows(response: dict[str, Any], stats: dict[str, Any]) -> list[dict[str
                 "articles": articles,
                 "sources": sources,
                 "acknowledged": bool(first.get("acknowledged")),
-                "acknowledged_alerts": _total(hit["inner_hits"]["acknowledged"]),
+                "acknowledged_alerts": acknowledged,
             }
         )
     return rows

@@ -14,6 +14,8 @@ from newsmon.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["entities"])
 LATEST_QUOTES = 10
+COMPANY_TYPES = ("PERSON", "ORG")
+"""Who an entity appears with: people and organisations (not nationalities or places)."""
 TIME_BUCKETS = 60
 """Mentions over time: at most this many intervals, as long as the entity's span needs."""
 
@@ -34,7 +36,25 @@ def entity_body(name: str, buckets: int = TIME_BUCKETS) -> dict[str, Any]:
             "named": {"filter": named},
             "quoted": {"filter": quoted, "aggs": {"about": _terms("topic_labels", 8)}},
             "over_time": {"auto_date_histogram": {"field": "event_time", "buckets": buckets}},
-            "with": _terms("entity_names", 13),
+            "with": {
+                "nested": {"path": "entities"},
+                "aggs": {
+                    "others": {
+                        "filter": {
+                            "bool": {
+                                "filter": {"terms": {"entities.type": list(COMPANY_TYPES)}},
+                                "must_not": {"term": {"entities.canonical": name}},
+                            }
+                        },
+                        "aggs": {
+                            "names": {
+                                "terms": {"field": "entities.canonical", "size": 12},
+                                "aggs": {"articles": {"reverse_nested": {}}},
+                            }
+                        },
+                    }
+                },
+            },
             "sources": _terms("source", 10),
             "countries": _terms("countries", 10),
             "topics": _terms("topic_labels", 8),
@@ -113,7 +133,10 @@ def entity_page(name: str, stats: dict[str, Any], quoting: dict[str, Any]) -> di
         ],
         "latest_quotes": quotes[:LATEST_QUOTES],
         "quoted_about": _buckets(found.get("quoted", {}), "about"),
-        "appears_with": [b for b in _buckets(found, "with") if b["value"] != name][:12],
+        "appears_with": [
+            {"value": b["key"], "count": b["articles"]["doc_count"]}
+            for b in found.get("with", {}).get("others", {}).get("names", {}).get("buckets", [])
+        ],
         "sources": _buckets(found, "sources"),
         "countries": _buckets(found, "countries"),
         "topics": _buckets(found, "topics"),

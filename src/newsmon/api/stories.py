@@ -133,7 +133,7 @@ def stories_of(response: dict[str, Any]) -> list[dict[str, Any]]:
 def list_stories(
     request: Request,
     filters: Filters,
-    hours: Annotated[float, Query(gt=0, le=24 * 30, description="How far back from `until`")] = 24,
+    hours: Annotated[float, Query(gt=0, le=24 * 366 * 30, description="How far back from `until`")] = 24,
     size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     """Stories (one row per event) with an article in the ``hours`` before ``until``,

@@ -44,6 +44,7 @@ _TIME_OR_DATE = re.compile(
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _DATELINE = re.compile(r"^[A-Z][A-Z.'’/ -]{2,}(?:,\s*[^—–-]{1,40})?\s*(?:\([^)]{1,40}\))?\s*[—–-]{1,2}\s+")
+_TOKENS_WITH_UNDERSCORES = re.compile(r"\b\w+_\w+\b\s*")
 _BYLINE = re.compile(r"^(?:by|von|par|por|di|door)\s+\S", re.IGNORECASE)
 _CAPTION = re.compile(
     r"\b(?:file photo|AP Photo|Getty Images|REUTERS/|/Reuters|Photograph:|Photo:|Image caption|"
@@ -109,23 +110,32 @@ def furniture_reason(title: str, body: str, source: str | None = None) -> str | 
     return None
 
 
+def _first_sentence(line: str) -> str:
+    line = _DATELINE.sub("", _TOKENS_WITH_UNDERSCORES.sub("", line))
+    for end in re.finditer(r"[.!?](?=\s+[A-Z“\"‘']|$)", line):
+        if not _ABBREVIATION.search(line[: end.start()]):
+            return line[: end.start() + 1]
+    return line
+
+
 def _lead_sentence(body: str) -> str:
-    """The first sentence of the lead, past bylines, datelines and one-line captions."""
+    """The first sentence of the lead, past bylines, datelines and photo captions (a
+    caption when nothing else is there)."""
+    captions = []
     for line in body.splitlines()[: _LEAD_LINES * 4]:
-        line = " ".join(line.split())
+        line = " ".join(_TOKENS_WITH_UNDERSCORES.sub("", line).split())
         words = _WORD.findall(line)
         if len(words) < 6 or _BYLINE.match(line) or BOILERPLATE.match(line):
             continue
         if len(_WORD.findall(_TIME_OR_DATE.sub(" ", line))) <= len(words) // 3:
             continue
         if _CAPTION.search(line):
+            captions.append(line)
             continue
-        line = _DATELINE.sub("", re.sub(r"^(?:\w+_\w+\s+)+", "", line))
-        for end in re.finditer(r"[.!?](?=\s+[A-Z“\"‘']|$)", line):
-            if not _ABBREVIATION.search(line[: end.start()]):
-                return line[: end.start() + 1]
-        return line
-    return " ".join(body.split()[:20])
+        return _first_sentence(line)
+    if captions:
+        return _first_sentence(captions[0])
+    return " ".join(_TOKENS_WITH_UNDERSCORES.sub("", body).split()[:20])
 
 
 def _shorten(text: str, limit: int = MAX_HEADLINE_CHARS) -> str:
