@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: check setup demo flink-demo bench soak serve test audit lock lint typecheck unit integration services-up down status clean
+.PHONY: vendor check setup demo flink-demo bench soak serve test audit lock lint typecheck unit integration services-up down status clean
 
 # Quiet: pip's and setuptools' output goes to $(VENV)/install.log, shown only on failure.
 $(STAMP): pyproject.toml requirements.lock
@@ -22,6 +22,10 @@ setup: $(STAMP)
 ## demo: start Kafka + OpenSearch locally, feed real articles, run the pipeline, keep them searchable
 demo: setup
 	$(BIN)/newsmon demo
+
+## vendor: fetch the desk's chart and map libraries from the npm registry into its static files
+vendor: setup
+	$(BIN)/python scripts/vendor.py
 
 ## check: the fast lane: lint, types and the unit tests (no services)
 check: lint typecheck unit
