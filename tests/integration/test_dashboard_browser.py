@@ -127,6 +127,7 @@ def test_the_desk_in_a_real_browser(world: World, browser: WebDriver, tmp_path: 
         }
         world.produce([json.dumps({**seed, "source": "seed"}).encode(), json.dumps(hostile).encode()])
         world.run_pipeline()
+        browser.find_element(By.CSS_SELECTOR, '.front-tabs button[data-front="articles"]').click()
         _until(
             browser,
             lambda d: len(d.find_elements(By.CSS_SELECTOR, "#live-articles li")) >= 2,
@@ -150,6 +151,7 @@ def test_the_desk_in_a_real_browser(world: World, browser: WebDriver, tmp_path: 
         seed_alert = next(
             e for e in browser.find_elements(By.CSS_SELECTOR, "#alerts li") if "Johnson and Putin" in e.text
         )
+        assert "quoted: Vladimir Putin" in seed_alert.find_element(By.CSS_SELECTOR, ".why").text
         seed_alert.find_element(By.CSS_SELECTOR, "button.ack").click()
         _until(browser, lambda d: "acknowledged" in (seed_alert.get_attribute("class") or ""), "acknowledged")
 
@@ -175,7 +177,7 @@ def test_the_desk_in_a_real_browser(world: World, browser: WebDriver, tmp_path: 
         _shot(browser, "4-article")
         # The article's story: one click filters the search on it.
         story_chip = browser.find_element(
-            By.XPATH, '//div[@id="article-lineage"]/button[contains(., "this story")]'
+            By.XPATH, '//div[@id="article-lineage"]/button[contains(., "all articles of this story")]'
         )
         story_chip.click()
         _until(browser, lambda d: "story:" in d.find_element(By.ID, "filters").text, "story filter")
@@ -186,7 +188,7 @@ def test_the_desk_in_a_real_browser(world: World, browser: WebDriver, tmp_path: 
         # A trend chart for an entity.
         browser.find_element(By.CSS_SELECTOR, '.tabs button[data-tab="trends"]').click()
         browser.find_element(By.ID, "trend-entities").send_keys("Vladimir Putin", Keys.ENTER)
-        _until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#trend-chart polyline"), "trend chart")
+        _until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#trend-chart canvas"), "trend chart")
         _shot(browser, "5-trends")
     finally:
         server.close()

@@ -30,6 +30,9 @@ FACETS = {
     "sources": "source",
     "languages": "language",
 }
+OVER_TIME, MAP = "over_time", "map"
+TIME_BUCKETS = 60
+"""Articles over time: at most this many intervals, as long as the results' span needs."""
 Sort = Literal["relevance", "newest", "oldest"]
 CursorShape = tuple[Literal["number", "string"], ...]
 """The sort values a cursor holds, in order: what ``search_after`` of that sort expects."""
@@ -244,6 +247,9 @@ def search_body(
         }
     if facets:
         body["aggs"] = {name: {"terms": {"field": field, "size": 10}} for name, field in FACETS.items()}
+        # The desk's chart and map: articles over time, and every country's count.
+        body["aggs"][OVER_TIME] = {"auto_date_histogram": {"field": "event_time", "buckets": TIME_BUCKETS}}
+        body["aggs"][MAP] = {"terms": {"field": "countries", "size": 300}}
     return body
 
 
@@ -294,15 +300,27 @@ def page_of(response: dict[str, Any], size: int) -> dict[str, Any]:
                 "articles": total["value"] if isinstance(total, dict) else total,
                 "sources": [h["_source"] for h in story["hits"]["hits"]],
             }
+    aggregations = dict(response.get("aggregations", {}))
+    over_time = aggregations.pop(OVER_TIME, None)
+    countries = aggregations.pop(MAP, None)
     facets = {
         name: [{"value": b["key"], "count": b["doc_count"]} for b in agg["buckets"]]
-        for name, agg in response.get("aggregations", {}).items()
+        for name, agg in aggregations.items()
     }
     total = response["hits"]["total"]
+    extra: dict[str, Any] = {}
+    if over_time is not None:
+        extra["over_time"] = {
+            "interval": over_time.get("interval"),
+            "buckets": [{"time": b["key_as_string"], "count": b["doc_count"]} for b in over_time["buckets"]],
+        }
+    if countries is not None:
+        extra["countries"] = {b["key"]: b["doc_count"] for b in countries["buckets"]}
     return {
         "total": total["value"] if isinstance(total, dict) else total,
         "articles": articles,
         "facets": facets,
+        **extra,
         "next": (
             encode_cursor(hits[-1]["sort"])
             if len(hits) == size and hits and "inner_hits" not in hits[0]
