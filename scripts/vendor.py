@@ -24,7 +24,10 @@ import pycountry
 VENDOR = Path(__file__).resolve().parents[1] / "src" / "newsmon" / "api" / "static" / "vendor"
 PACKAGES = {
     # name: (version, {file in the package: file in vendor/})
-    "uplot": ("1.6.32", {"dist/uPlot.iife.min.js": "uPlot.iife.min.js", "dist/uPlot.min.css": "uPlot.min.css"}),
+    "uplot": (
+        "1.6.32",
+        {"dist/uPlot.iife.min.js": "uPlot.iife.min.js", "dist/uPlot.min.css": "uPlot.min.css"},
+    ),
     "d3-array": ("3.2.5", {"dist/d3-array.min.js": "d3-array.min.js"}),
     "d3-geo": ("3.1.2", {"dist/d3-geo.min.js": "d3-geo.min.js"}),
     "topojson-client": ("3.1.0", {"dist/topojson-client.min.js": "topojson-client.min.js"}),

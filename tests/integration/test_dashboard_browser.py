@@ -6,72 +6,31 @@ Screenshots land in test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from newsmon.settings import AlertSettings, ApiSettings
-from tests.helpers import REPO, shared_file
+from tests.helpers import shared_file
+from tests.integration.browsing import chromium, click, shot, until
 from tests.integration.conftest import World
 from tests.integration.servers import ApiServer
 
 pytestmark = pytest.mark.browser
 
 TOKEN = "browser-token-91c4"
-SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 HOSTILE_TITLE = '<img src=x onerror="window.__xss=1">Putin <b>bold</b> claim'
-
-
-def _find(name: str, *candidates: str) -> str:
-    for candidate in candidates:
-        found = shutil.which(candidate)
-        if found:
-            return found
-    pytest.fail(
-        f"{name} not found: run scripts/bootstrap-system.sh --test (Debian chromium, chromium-driver)"
-    )
 
 
 @pytest.fixture
 def browser() -> Iterator[WebDriver]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = _find("chromium", "chromium", "chromium-browser")
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--window-size=1600,1000",
-        "--disable-dev-shm-usage",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(_find("chromedriver", "chromedriver")), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def _until(
-    driver: WebDriver, condition: Callable[[WebDriver], object], what: str, timeout: float = 60
-) -> object:
-    return WebDriverWait(
-        driver, timeout, poll_frequency=0.25, ignored_exceptions=(WebDriverException,)
-    ).until(condition, message=what)
-
-
-def _shot(driver: WebDriver, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+    yield from chromium()
 
 
 def test_the_desk_in_a_real_browser(world: World, browser: WebDriver, tmp_path: Path) -> None:
@@ -81,9 +40,7 @@ def test_the_desk_in_a_real_browser(world: World, browser: WebDriver, tmp_path: 
     server = ApiServer(world.settings, world.engine)
     try:
         browser.get(server.url + "/")
-        _until(
-            browser, lambda d: d.find_element(By.ID, "live-status").text == "live", "live stream connected"
-        )
+        until(browser, lambda d: d.find_element(By.ID, "live-status").text == "live", "live stream connected")
 
         # Create a rule through the form (with the token).
         browser.find_element(By.ID, "token").send_keys(TOKEN)
@@ -95,12 +52,12 @@ def test_the_desk_in_a_real_browser(world: World, browser: WebDriver, tmp_path: 
         Select(browser.find_element(By.ID, "rule-condition")).select_by_value("quoted")
         browser.find_element(By.ID, "rule-value").send_keys("Vladimir Putin")
         browser.find_element(By.CSS_SELECTOR, "#rule-form button[type=submit]").click()
-        _until(
+        until(
             browser,
             lambda d: d.find_elements(By.CSS_SELECTOR, '#rules li[data-id="ui-putin-quoted"]'),
             "rule listed",
         )
-        _shot(browser, "1-rule-created")
+        shot(browser, "1-rule-created")
         # Edit it: the stored rule comes back as JSON; a bad change is refused with the problem.
         browser.find_element(By.CSS_SELECTOR, '#rules li[data-id="ui-putin-quoted"] button.edit').click()
         editor = browser.find_element(By.ID, "rule-json")
@@ -109,11 +66,11 @@ def test_the_desk_in_a_real_browser(world: World, browser: WebDriver, tmp_path: 
         editor.clear()
         editor.send_keys(json.dumps({**stored, "when": {"phrase": {"regex": "(unclosed"}}}))
         browser.find_element(By.ID, "rule-submit").click()
-        _until(browser, lambda d: "bad regex" in d.find_element(By.ID, "rule-error").text, "problem shown")
+        until(browser, lambda d: "bad regex" in d.find_element(By.ID, "rule-error").text, "problem shown")
         editor.clear()
         editor.send_keys(json.dumps({**stored, "name": "Putin quoted (from the UI)", "owner": "russia-desk"}))
         browser.find_element(By.ID, "rule-submit").click()
-        _until(browser, lambda d: not d.find_element(By.ID, "rule-json").get_attribute("value"), "rule saved")
+        until(browser, lambda d: not d.find_element(By.ID, "rule-json").get_attribute("value"), "rule saved")
 
         # Articles go through the real pipeline; the page is watching.
         seed = {
@@ -128,18 +85,18 @@ def test_the_desk_in_a_real_browser(world: World, browser: WebDriver, tmp_path: 
         world.produce([json.dumps({**seed, "source": "seed"}).encode(), json.dumps(hostile).encode()])
         world.run_pipeline()
         browser.find_element(By.CSS_SELECTOR, '.front-tabs button[data-front="articles"]').click()
-        _until(
+        until(
             browser,
             lambda d: len(d.find_elements(By.CSS_SELECTOR, "#live-articles li")) >= 2,
             "live articles",
         )
         alert_item = '#alerts li.new[class*="sev-high"]'
-        _until(
+        until(
             browser,
             lambda d: d.find_elements(By.CSS_SELECTOR, alert_item),
             "new alert",
         )
-        _shot(browser, "2-live-articles-and-alert")
+        shot(browser, "2-live-articles-and-alert")
 
         # Hostile text stayed text: no element was created from it, no script ran.
         titles = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#live-articles li .title")]
@@ -153,18 +110,18 @@ def test_the_desk_in_a_real_browser(world: World, browser: WebDriver, tmp_path: 
         )
         assert "quoted: Vladimir Putin" in seed_alert.find_element(By.CSS_SELECTOR, ".why").text
         seed_alert.find_element(By.CSS_SELECTOR, "button.ack").click()
-        _until(browser, lambda d: "acknowledged" in (seed_alert.get_attribute("class") or ""), "acknowledged")
+        until(browser, lambda d: "acknowledged" in (seed_alert.get_attribute("class") or ""), "acknowledged")
 
         # Search, with facets; open the seed article with its entities and quotes marked.
         search_box = browser.find_element(By.ID, "q")
         search_box.send_keys("Johnson Putin", Keys.ENTER)
-        _until(
+        until(
             browser, lambda d: "Johnson and Putin" in d.find_element(By.ID, "results").text, "search results"
         )
         assert browser.find_elements(By.CSS_SELECTOR, '#facets [data-facet="entities"] button')
-        _shot(browser, "3-search")
+        shot(browser, "3-search")
         browser.find_element(By.CSS_SELECTOR, "#results li .title").click()
-        _until(
+        until(
             browser,
             lambda d: d.find_element(By.ID, "article-title").text.startswith("Johnson"),
             "article open",
@@ -174,30 +131,24 @@ def test_the_desk_in_a_real_browser(world: World, browser: WebDriver, tmp_path: 
         assert browser.find_elements(By.CSS_SELECTOR, "#article-body span.quote")
         assert "Boris Johnson" in browser.find_element(By.ID, "article-quotes").text
         assert "Putin quoted (from the UI)" in browser.find_element(By.ID, "article-alerts").text
-        _shot(browser, "4-article")
+        shot(browser, "4-article")
         # The article's story: one click filters the search on it.
         story_chip = browser.find_element(
             By.XPATH, '//div[@id="article-lineage"]/button[contains(., "all articles of this story")]'
         )
         story_chip.click()
-        _until(browser, lambda d: "story:" in d.find_element(By.ID, "filters").text, "story filter")
-        _until(
+        until(browser, lambda d: "story:" in d.find_element(By.ID, "filters").text, "story filter")
+        until(
             browser, lambda d: "Johnson and Putin" in d.find_element(By.ID, "results").text, "story results"
         )
 
         # A trend chart for an entity.
         browser.find_element(By.CSS_SELECTOR, '.tabs button[data-tab="trends"]').click()
         browser.find_element(By.ID, "trend-entities").send_keys("Vladimir Putin", Keys.ENTER)
-        _until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#trend-chart canvas"), "trend chart")
-        _shot(browser, "5-trends")
+        until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#trend-chart canvas"), "trend chart")
+        shot(browser, "5-trends")
     finally:
         server.close()
-
-
-def _click(driver: WebDriver, by: str, selector: str) -> bool:
-    """Click the element now matching ``selector`` (for waits: a stale one is retried)."""
-    driver.find_element(by, selector).click()
-    return True
 
 
 def _fundus_page(name: str) -> dict[str, str]:
@@ -221,7 +172,7 @@ def test_the_language_facet_and_a_german_article_marked(world: World, browser: W
         language = '#facets [data-facet="languages"] button'
         # The facets are drawn anew on each search and live update: read and click them
         # inside the waits (a stale element is retried).
-        _until(
+        until(
             browser,
             lambda d: (
                 sorted(b.text for b in d.find_elements(By.CSS_SELECTOR, language)) == ["de (1)", "en (1)"]
@@ -229,18 +180,18 @@ def test_the_language_facet_and_a_german_article_marked(world: World, browser: W
             "language facet",
         )
         german_chip = '//div[@data-facet="languages"]//button[.="de (1)"]'
-        _until(browser, lambda d: _click(d, By.XPATH, german_chip), "German chosen")
-        _until(browser, lambda d: "language: de" in d.find_element(By.ID, "filters").text, "language filter")
-        _until(
+        until(browser, lambda d: click(d, By.XPATH, german_chip), "German chosen")
+        until(browser, lambda d: "language: de" in d.find_element(By.ID, "filters").text, "language filter")
+        until(
             browser,
             lambda d: (
                 [e.text for e in d.find_elements(By.CSS_SELECTOR, "#results li .title")] == [german["title"]]
             ),
             "only the German article",
         )
-        _shot(browser, "6-language-facet")
-        _until(browser, lambda d: _click(d, By.CSS_SELECTOR, "#results li .title"), "opened")
-        _until(
+        shot(browser, "6-language-facet")
+        until(browser, lambda d: click(d, By.CSS_SELECTOR, "#results li .title"), "opened")
+        until(
             browser, lambda d: d.find_element(By.ID, "article-title").text == german["title"], "article open"
         )
         assert "de" in browser.find_element(By.ID, "article-meta").text.split(" · ")
@@ -254,6 +205,6 @@ def test_the_language_facet_and_a_german_article_marked(world: World, browser: W
         assert browser.find_elements(By.CSS_SELECTOR, "#article-body span.quote")
         assert "Vladimir Putin" in browser.find_element(By.ID, "article-quotes").text
         browser.execute_script("document.getElementById('article').scrollIntoView()")
-        _shot(browser, "7-german-article")
+        shot(browser, "7-german-article")
     finally:
         server.close()

@@ -40,16 +40,38 @@ def newest_time(engine: SearchEngine, index: str, filters: ArticleFilters) -> da
     return None if value is None else datetime.fromtimestamp(value / 1000, UTC)
 
 
-def stories_body(filters: ArticleFilters, since: datetime, until: datetime, size: int) -> dict[str, Any]:
-    """Stories with an article in [since, until], newest activity first."""
+def active_stories_body(
+    filters: ArticleFilters, since: datetime, until: datetime, size: int
+) -> dict[str, Any]:
+    """The stories with an article in [since, until), newest activity first."""
     window = filters.model_copy(update={"since": since, "until": until})
-    spark_start = until - timedelta(minutes=SPARK_MINUTES * SPARK_POINTS)
     return {
         "size": 0,
         "query": {"bool": {"filter": filter_clauses(window)}},
         "aggs": {
             "stories": {
                 "terms": {"field": "story_id", "size": size, "order": {"last": "desc"}},
+                "aggs": {"last": {"max": {"field": "event_time"}}},
+            }
+        },
+    }
+
+
+def story_ids(response: dict[str, Any]) -> list[str]:
+    return [b["key"] for b in response.get("aggregations", {}).get("stories", {}).get("buckets", [])]
+
+
+def stories_body(filters: ArticleFilters, stories: list[str], until: datetime) -> dict[str, Any]:
+    """Each of ``stories`` whole (its articles matching the filters, at any time): counts,
+    sources, best headline, entities, countries, and a sparkline ending at ``until``."""
+    whole = filters.model_copy(update={"since": None, "until": None})
+    spark_start = until - timedelta(minutes=SPARK_MINUTES * SPARK_POINTS)
+    return {
+        "size": 0,
+        "query": {"bool": {"filter": [*filter_clauses(whole), {"terms": {"story_id": stories}}]}},
+        "aggs": {
+            "stories": {
+                "terms": {"field": "story_id", "size": len(stories), "order": {"last": "desc"}},
                 "aggs": {
                     "last": {"max": {"field": "event_time"}},
                     "first": {"min": {"field": "event_time"}},
@@ -58,11 +80,11 @@ def stories_body(filters: ArticleFilters, since: datetime, until: datetime, size
                     "best": {
                         "top_hits": {
                             "size": 1,
-                            # A headline from the title before a derived one; an original
-                            # before a copy; the first published.
+                            # A headline from the title before a derived one; the first published.
                             "sort": [
                                 {"headline_derived": {"order": "asc", "missing": "_last"}},
-                                {"event_time": {"order": "asc"}},
+                                {"event_time": {"order": "asc", "missing": "_last"}},
+                                {"id": "asc"},
                             ],
                             "_source": STORY_FIELDS,
                         }
@@ -129,33 +151,48 @@ def stories_of(response: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+FRONT_PAGE_HOURS = (24, 24 * 7, 24 * 30, 24 * 365)
+"""Windows the front page widens through until it holds ``MIN_FRONT_STORIES`` stories."""
+MIN_FRONT_STORIES = 10
+
+
 @router.get("/stories")
 def list_stories(
     request: Request,
     filters: Filters,
-    hours: Annotated[float, Query(gt=0, le=24 * 366 * 30, description="How far back from `until`")] = 24,
+    hours: Annotated[
+        float | None,
+        Query(gt=0, le=24 * 366 * 30, description="How far back from `until` (default: the last day)"),
+    ] = None,
     size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     """Stories (one row per event) with an article in the ``hours`` before ``until``,
-    newest activity first. Without ``until``: up to the newest article matching the filters
-    (a desk opening on a replayed archive sees its last day, not an empty page)."""
+    newest activity first, each counted whole. Without ``until``: up to the newest article matching the
+    filters (a desk opening on a replayed archive sees its last news, not an empty page).
+    Without ``hours``: the last day, widened to a week, a month, a year while it holds
+    fewer than ten stories."""
     engine, settings = _state(request)
     index = settings.search.articles_index
     until = filters.until or newest_time(engine, index, filters.model_copy(update={"since": None}))
     if until is None:
-        return {"since": None, "until": None, "stories": []}
+        return {"since": None, "until": None, "spark_minutes": SPARK_MINUTES, "stories": []}
     until = bounded_time(until, "until") or until
-    since = until - timedelta(hours=hours)
-    if filters.since is not None:
-        since = max(since, filters.since)
     # The newest article itself lies at ``until``: the range ends just after it.
     end = until + timedelta(milliseconds=1)
-    response = engine.search(index, stories_body(filters, since, end, size))
+    spans = (hours,) if hours is not None else FRONT_PAGE_HOURS
+    for span in spans:
+        since = until - timedelta(hours=span)
+        if filters.since is not None:
+            since = max(since, filters.since)
+        ids = story_ids(engine.search(index, active_stories_body(filters, since, end, size)))
+        if len(ids) >= MIN_FRONT_STORIES:
+            break
+    rows = stories_of(engine.search(index, stories_body(filters, ids, end))) if ids else []
     return {
         "since": since.isoformat(),
         "until": until.isoformat(),
         "spark_minutes": SPARK_MINUTES,
-        "stories": stories_of(response),
+        "stories": rows,
     }
 
 

@@ -39,7 +39,7 @@ BOILERPLATE = re.compile(
 _TIME_OR_DATE = re.compile(
     r"\b(?:\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?|"
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?(?:\s+\d{4})?|"
-    r"\d{4}-\d{2}-\d{2}|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*day)\b",
+    r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*day)\b",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
@@ -94,7 +94,7 @@ def furniture_reason(title: str, body: str, source: str | None = None) -> str | 
         return "boilerplate"
     words = _WORD.findall(stripped)
     leftover = _TIME_OR_DATE.sub(" ", stripped)
-    if len(_WORD.findall(leftover)) <= max(1, len(words) // 3) and _TIME_OR_DATE.search(stripped):
+    if len(_WORD.findall(leftover)) <= max(2, len(words) // 3) and _TIME_OR_DATE.search(stripped):
         return "a time or date"
     if source and (squashed := _squashed(stripped)) and len(squashed) >= 3:
         outlet = _squashed(source.split("//")[-1].removeprefix("www.").split(".")[0])

@@ -380,7 +380,7 @@ async function acknowledgeGroup(key) {
     if (card) { card.classList.remove("new"); card.classList.add("acknowledged"); card.querySelector(".ack").hidden = true; }
     countAlerts();
   } catch (error) {
-    window.alert(error.message);
+    $("alert-error").textContent = "Not acknowledged: " + error.message;
   }
 }
 
