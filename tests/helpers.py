@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,23 @@ def real_article_lines(count: int, relative: str = "provenance/provenance_articl
             if len(lines) == count:
                 return lines
     raise AssertionError(f"only {len(lines)} distinct articles in {relative}")
+
+
+def real_articles_in_event_time(
+    count: int, since: datetime, relative: str = "provenance/provenance_articles.jsonl"
+) -> list[bytes]:
+    """The first ``count`` real articles published at or after ``since``, in event time
+    (a wire replayed as it happened), with distinct derived ids."""
+    found: dict[str, tuple[datetime, bytes]] = {}
+    with shared_file(relative).open("rb") as handle:
+        for line in handle:
+            raw = line.strip()
+            try:
+                article = parse_article(raw) if raw else None
+            except InvalidArticleError:
+                continue
+            if article is not None and article.published_at is not None and article.published_at >= since:
+                found.setdefault(article.id, (article.published_at, raw))
+    ordered = [raw for _, raw in sorted(found.values(), key=lambda pair: pair[0])]
+    assert len(ordered) >= count, f"only {len(ordered)} articles in {relative} since {since}"
+    return ordered[:count]

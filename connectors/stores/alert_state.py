@@ -10,6 +10,8 @@ from newsmon.alerts.state import FiredAlert, MemoryAlertState
 from newsmon.connectors.search import SearchEngine, WriteBuffer
 from newsmon.models.alert import Alert, alert_id
 
+EXACT_COUNT = 500
+
 
 class SearchAlertState:
     """State in the search engine (survives restarts), with a memory overlay for what the
@@ -36,19 +38,32 @@ class SearchAlertState:
         self._writes.add(alert_id(rule_id, article_id), document)
         self._overlay.record_match(rule_id, article_id, event_time)
 
+    def _match_query(self, rule_id: str, start: datetime, end: datetime) -> dict[str, Any]:
+        return {
+            "bool": {
+                "filter": [
+                    {"term": {"kind": "match"}},
+                    {"term": {"rule_id": rule_id}},
+                    {"range": {"event_time": {"gte": start.isoformat(), "lte": end.isoformat()}}},
+                ]
+            }
+        }
+
+    def match_count(self, rule_id: str, start: datetime, end: datetime) -> int:
+        """Exact (the engine's matches and the overlay's, merged) up to ``EXACT_COUNT``;
+        beyond, the larger of the engine's count and the overlay's (a baseline's order of
+        magnitude, not worth fetching thousands of documents for)."""
+        engine, index = self._engine, self._state_index
+        stored = engine.with_retries(lambda: engine.count(index, self._match_query(rule_id, start, end)))
+        if stored <= EXACT_COUNT:
+            return len(self.match_times(rule_id, start, end))
+        return max(stored, self._overlay.match_count(rule_id, start, end))
+
     def match_times(self, rule_id: str, start: datetime, end: datetime) -> list[datetime]:
         body = {
             "size": 10_000,
             "_source": ["article_id", "event_time"],
-            "query": {
-                "bool": {
-                    "filter": [
-                        {"term": {"kind": "match"}},
-                        {"term": {"rule_id": rule_id}},
-                        {"range": {"event_time": {"gte": start.isoformat(), "lte": end.isoformat()}}},
-                    ]
-                }
-            },
+            "query": self._match_query(rule_id, start, end),
         }
         found = {
             hit["_source"]["article_id"]: datetime.fromisoformat(hit["_source"]["event_time"])

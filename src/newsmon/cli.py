@@ -220,6 +220,13 @@ def run(
         bool, typer.Option(help="Join the consumer group: Kafka assigns the partitions (pipeline.assignment)")
     ] = False,
     label: Annotated[str | None, typer.Option(hidden=True, help="Marker for the services manager")] = None,
+    replay: Annotated[
+        bool,
+        typer.Option(
+            help="An archive replayed as if live: windowed rules (bursts, spikes, first-seen, "
+            "breaking news) count articles of any age (alerts.allowed_lateness_minutes off)"
+        ),
+    ] = False,
     verbose: bool = False,
 ) -> None:
     """Run the streaming pipeline (Kafka -> parse -> index) until stopped."""
@@ -239,6 +246,9 @@ def run(
         settings = settings.model_copy(
             update={"pipeline": settings.pipeline.model_copy(update={"assignment": "group"})}
         )
+    if replay:
+        alerts = settings.alerts.model_copy(update={"allowed_lateness_minutes": None})
+        settings = settings.model_copy(update={"alerts": alerts})
     if settings.metrics.port:
         from newsmon.connectors.metrics import serve_metrics
 
@@ -397,7 +407,7 @@ def evaluate(
     what: Annotated[
         str,
         typer.Argument(
-            help="ner, quotes, speakers, topics, canonical, languages, detection, duplicates or all"
+            help="ner, quotes, speakers, topics, canonical, languages, detection, duplicates, breaking or all"
         ),
     ] = "all",
     data: Annotated[Path, typer.Option(help="Folder of the real annotated data")] = Path("../shared/data"),
@@ -419,6 +429,7 @@ def evaluate(
         "languages": lambda: run.run_languages(settings.nlp, data),
         "detection": lambda: run.run_detection(data),
         "duplicates": lambda: run.run_duplicates(settings.dedup.threshold, data),
+        "breaking": lambda: run.run_breaking(settings.nlp, data, settings.dedup.story_window_hours),
     }
     if what != "all" and what not in jobs:
         raise NewsmonError(f"unknown evaluation {what!r}: choose from {', '.join(jobs)} or all")
@@ -481,7 +492,9 @@ def demo(
     _init(settings)
     report = _ingest(settings, sample, limit, None)
     typer.echo(f"produced {report.produced} articles from {sample}")
-    pid = manager.start_pipeline()
+    # The sample is an archive: replayed as if live, so that bursts and breaking stories
+    # alert on its own timeline.
+    pid = manager.start_pipeline(["--replay"])
     typer.echo(f"pipeline running in the background (pid {pid}, log {manager.pipeline.log_file})")
     caught_up = wait_until(
         lambda: consumer_lag(settings.kafka) == 0 or not manager.pipeline.is_running(),

@@ -71,4 +71,5 @@ def shot(driver: WebDriver, name: str) -> None:
 
 def page_errors(driver: WebDriver) -> list[str]:
     """Severe console messages since the last call: script errors, CSP refusals."""
-    return [e["message"] for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+    entries: list[dict[str, str]] = driver.get_log("browser")  # type: ignore[attr-defined]  # Chrome only
+    return [e["message"] for e in entries if e.get("level") == "SEVERE"]

@@ -82,10 +82,10 @@ class World:
         finally:
             producer.close()
 
-    def run_pipeline(self, idle_timeout: float = 4.0, timeout: float = 240.0) -> str:
-        """Run `newsmon run` until every partition is idle; return its output."""
+    def run_pipeline(self, idle_timeout: float = 4.0, timeout: float = 240.0, *args: str) -> str:
+        """Run `newsmon run` (with ``args``) until every partition is idle; return its output."""
         result = subprocess.run(
-            [sys.executable, "-m", "newsmon", "run", "--idle-timeout", str(idle_timeout)],
+            [sys.executable, "-m", "newsmon", "run", "--idle-timeout", str(idle_timeout), *args],
             env=self.env,
             capture_output=True,
             text=True,

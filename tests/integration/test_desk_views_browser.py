@@ -11,6 +11,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from newsmon.settings import AlertSettings, ApiSettings, Settings
-from tests.helpers import REPO, real_article_lines
+from tests.helpers import REPO, real_articles_in_event_time
 from tests.integration.browsing import chromium, click, page_errors, shot, until
 from tests.integration.conftest import World, private_world
 from tests.integration.servers import ApiServer
@@ -31,6 +32,8 @@ pytestmark = pytest.mark.browser
 
 TOKEN = "views-token-3d7a"
 ARTICLES = 80
+SUMMIT_MORNING = datetime(2018, 7, 15, 10, 0, tzinfo=UTC)
+"""The provenance set's coverage of the Helsinki summit from this hour on, in event time."""
 FURNITURE = {"share", "Enter City and State or Zip Code", "powered by Ask", "CBS News", "comments", "Print"}
 
 
@@ -53,8 +56,8 @@ def desk(services: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         world.settings = world.settings.model_copy(
             update={"alerts": AlertSettings(rules_dir=rules), "api": ApiSettings(token=SecretStr(TOKEN))}
         )
-        world.produce(real_article_lines(ARTICLES))
-        world.run_pipeline()
+        world.produce(real_articles_in_event_time(ARTICLES, SUMMIT_MORNING))
+        world.run_pipeline(4.0, 240.0, "--replay")  # the archive as if live: breaking news too
         for index in (world.settings.search.articles_index, world.settings.search.alerts_index):
             world.engine.refresh(index)
         server = ApiServer(world.settings, world.engine)
@@ -213,8 +216,9 @@ def test_the_chart_and_the_map_filter_the_desk_and_headlines_replace_furniture(
 
     # Headlines: an article whose scraped title is furniture shows its lead, marked, and
     # keeps the given title in view.
-    derived = desk.get("/api/articles", q='"Enter City and State or Zip Code"', size=1)["articles"]
-    assert derived and derived[0]["headline_derived"]
+    listed = desk.get("/api/articles", size=100, sort="oldest", facets="false")["articles"]
+    derived = [a for a in listed if a["headline_derived"] and a["title"] in FURNITURE]
+    assert derived, "the summit coverage has scraped titles that are page furniture"
     article = desk.get(f"/api/articles/{derived[0]['id']}")
     browser.execute_script("openArticle(arguments[0])", article["id"])
     until(
@@ -222,7 +226,7 @@ def test_the_chart_and_the_map_filter_the_desk_and_headlines_replace_furniture(
     )
     title = browser.find_element(By.ID, "article-title").text
     assert title.startswith(article["headline"]) and "from lead" in title.lower()
-    assert "Enter City and State or Zip Code" in browser.find_element(By.ID, "article-given-title").text
+    assert article["title"] in browser.find_element(By.ID, "article-given-title").text
     assert not page_errors(browser)
 
 
@@ -256,3 +260,30 @@ def test_a_watchlist_counts_new_articles_and_becomes_a_rule(desk: Desk, browser:
         "rule listed",
     )
     assert desk.get("/api/rules/watch-kremlin")["when"]["phrase"]["text"] == "Kremlin"
+
+
+def test_breaking_news_alerts_once_per_story_and_tops_the_desk_at_that_moment(
+    desk: Desk, browser: WebDriver
+) -> None:
+    breaking = desk.get("/api/alerts", rule="breaking-news", size=100)["alerts"]
+    assert breaking, "the summit coverage, replayed in event time, breaks"
+    assert len({a["story_id"] for a in breaking}) == len(breaking)  # once per story
+    first = min(breaking, key=lambda a: a["window_end"])
+    assert first["kind"] == "story_growth" and first["matched"][0].startswith("story_growth:")
+    at = first["window_end"]
+    stories = desk.get("/api/stories", until=at)["stories"]
+    marked = [s["story_id"] for s in stories if s["breaking"]]
+    assert first["story_id"] in marked and stories[: len(marked)] == [s for s in stories if s["breaking"]]
+    browser.get(f"{desk.server.url}/?until={at}")
+    row = f'#stories li.story-row.breaking[data-story="{first["story_id"]}"]'
+    until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, row), "the breaking story marked")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#stories li.story-row")
+    assert [r.get_attribute("data-story") for r in rows[: len(marked)]] == marked  # breaking first
+    assert all(
+        r.find_element(By.CSS_SELECTOR, ".breaking-mark").text.startswith("BREAKING")
+        for r in rows[: len(marked)]
+    )
+    # Its alert card says why.
+    card = f'#alerts li[data-group="{first["group"]}"] .why'
+    until(browser, lambda d: "story_growth" in d.find_element(By.CSS_SELECTOR, card).text, "why it broke")
+    shot(browser, "15-breaking-news")

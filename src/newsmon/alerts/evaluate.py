@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from newsmon.alerts.breaking import record_story, story_growth_alerts
 from newsmon.alerts.first_seen import first_seen_alerts, sighting_keys
 from newsmon.alerts.matcher import RuleIndex
 from newsmon.alerts.rules import Rule
@@ -48,6 +49,8 @@ def _by_kind(rule: Rule, alert: Alert, item: EnrichedArticle, at: datetime, stat
         return [a for a in (spike_alert(rule, alert, at, state),) if a is not None]
     if rule.kind == "first_seen":
         return first_seen_alerts(rule, alert, item, at, state)
+    if rule.kind == "story_growth":
+        return story_growth_alerts(rule, alert, item, at, state)
     return [alert]
 
 
@@ -60,21 +63,25 @@ def alerts_for(
 ) -> list[Alert]:
     """Every alert one article raises, remembered in ``state`` (for windows and throttles).
 
-    A copy of an earlier article (``article.duplicate``) raises none. An article whose
+    A copy of an earlier article (``article.duplicate``) raises none, except a story's
+    breaking (``story_growth``: copies are how a story spreads). An article whose
     event time is more than ``allowed_lateness`` before ``now`` (a
     backlog, a backfill) still raises its per-article alerts but no longer counts for
     windowed rules: a burst of last week is not news.
     """
-    if item.article.duplicate is not None:
+    copy = item.article.duplicate is not None
+    if copy and not index.has_story_growth_rules:
         return []  # a copy of an article that already had its alerts
     at = item.article.event_time
     too_late = allowed_lateness is not None and at < (now or datetime.now(UTC)) - allowed_lateness
-    if index.has_first_seen_rules:
+    if index.has_story_growth_rules and not too_late:
+        record_story(state, item)
+    if index.has_first_seen_rules and not copy:
         state.record_sighting(item.article.id, at, sighting_keys(item))
     alerts = []
     for matched in index.match(item):
         rule = index.rule(matched.rule_id)
-        if too_late and rule.kind != "article":
+        if (too_late and rule.kind != "article") or (copy and rule.kind != "story_growth"):
             continue
         timed = matched.model_copy(
             update={

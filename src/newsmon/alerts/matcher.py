@@ -120,6 +120,8 @@ def _leaf(c: Condition, view: _ArticleView) -> str | None:
         return f"source:{c.source}" if view.source == wanted or view.source.endswith("." + wanted) else None
     if c.language is not None:
         return f"language:{c.language}" if view.language == c.language.lower() else None
+    if c.every_article:
+        return "every_article"
     return None
 
 
@@ -195,6 +197,7 @@ class RuleIndex:
             rules = [r.model_copy(update={"when": canonicalise(r.when, kb)}) for r in rules]
         self.rules = [r for r in rules if r.enabled]
         self.has_first_seen_rules = any(r.first_seen is not None for r in self.rules)
+        self.has_story_growth_rules = any(r.story_growth is not None for r in self.rules)
         self._by_id = {r.id: r for r in self.rules}
         self._by_term: dict[Term, list[Rule]] = defaultdict(list)
         self._unanchored: list[Rule] = []

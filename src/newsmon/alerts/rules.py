@@ -35,6 +35,7 @@ LEAF_KEYS = (
     "phrase",
     "source",
     "language",
+    "every_article",
 )
 
 
@@ -100,6 +101,9 @@ class Condition(BaseModel):
     phrase: PhraseCondition | None = None
     source: str | None = None
     language: str | None = None
+    every_article: Literal[True] | None = Field(
+        default=None, description="Matches every article (for rules that watch all stories)."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -163,6 +167,20 @@ class FirstSeen(BaseModel):
     )
 
 
+class StoryGrowth(BaseModel):
+    """Alert once per story when it breaks: in the last ``minutes`` it gained at least
+    ``min_articles`` articles from ``min_sources`` distinct sources, ``factor`` times its
+    own rate over the ``history_hours`` before and ``factor`` times the day's rate per
+    story. Copies count: a wire story reprinted across outlets is how news breaks."""
+
+    model_config = ConfigDict(extra="forbid")
+    minutes: float = Field(default=30, gt=0, le=24 * 60)
+    history_hours: float = Field(default=6, gt=0, le=7 * 24)
+    min_articles: int = Field(default=4, ge=1)
+    min_sources: int = Field(default=3, ge=1)
+    factor: float = Field(default=3.0, ge=1.0)
+
+
 class Throttle(BaseModel):
     """At most one alert per rule (``per: rule``), per rule and entity (``per: entity``) or
     per rule and story (``per: story``: articles on the same event) within ``minutes``."""
@@ -195,6 +213,7 @@ class Rule(BaseModel):
     frequency: Frequency | None = None
     spike: Spike | None = None
     first_seen: FirstSeen | None = None
+    story_growth: StoryGrowth | None = None
     throttle: Throttle | None = None
     digest: Digest | None = None
     group_by: Literal["story", "article"] = Field(
@@ -204,7 +223,9 @@ class Rule(BaseModel):
     )
 
     @property
-    def kind(self) -> Literal["article", "frequency", "spike", "first_seen"]:
+    def kind(self) -> Literal["article", "frequency", "spike", "first_seen", "story_growth"]:
+        if self.story_growth is not None:
+            return "story_growth"
         if self.frequency is not None:
             return "frequency"
         if self.spike is not None:
@@ -215,7 +236,9 @@ class Rule(BaseModel):
 
     @model_validator(mode="after")
     def _one_kind(self) -> Rule:
-        kinds = [k for k in ("frequency", "spike", "first_seen") if getattr(self, k) is not None]
+        kinds = [
+            k for k in ("frequency", "spike", "first_seen", "story_growth") if getattr(self, k) is not None
+        ]
         if len(kinds) > 1:
             raise ValueError(f"a rule is of one kind: choose one of {kinds}")
         return self

@@ -44,6 +44,10 @@ class AlertState(Protocol):
         """Event times of the rule's matches in [start, end], sorted."""
         ...
 
+    def match_count(self, rule_id: str, start: datetime, end: datetime) -> int:
+        """How many distinct articles matched in [start, end]."""
+        ...
+
     def fired_alerts(self, rule_id: str, key: str | None, start: datetime, end: datetime) -> list[FiredAlert]:
         """Alerts of the rule (and key, if given) whose window overlaps [start, end]."""
         ...
@@ -104,6 +108,9 @@ class MemoryAlertState:
 
     def match_times(self, rule_id: str, start: datetime, end: datetime) -> list[datetime]:
         return sorted(t for (rid, _), t in self._matches.items() if rid == rule_id and start <= t <= end)
+
+    def match_count(self, rule_id: str, start: datetime, end: datetime) -> int:
+        return len(self.match_times(rule_id, start, end))
 
     def match_ids(self, rule_id: str, start: datetime, end: datetime) -> dict[str, datetime]:
         return {a: t for (rid, a), t in self._matches.items() if rid == rule_id and start <= t <= end}

@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
+from newsmon.alerts.breaking import DAY, Growth, is_breaking
+from newsmon.alerts.rules import StoryGrowth
 from newsmon.api.articles import Filters
 from newsmon.api.queries import SUMMARY_FIELDS, ArticleFilters, bounded_time, filter_clauses
 from newsmon.connectors.search import SearchEngine
@@ -61,11 +63,33 @@ def story_ids(response: dict[str, Any]) -> list[str]:
     return [b["key"] for b in response.get("aggregations", {}).get("stories", {}).get("buckets", [])]
 
 
-def stories_body(filters: ArticleFilters, stories: list[str], until: datetime) -> dict[str, Any]:
-    """Each of ``stories`` whole (its articles matching the filters, at any time): counts,
-    sources, best headline, entities, countries, and a sparkline ending at ``until``."""
-    whole = filters.model_copy(update={"since": None, "until": None})
+def _between(start: datetime, end: datetime) -> dict[str, Any]:
+    return {"range": {"event_time": {"gte": start.isoformat(), "lt": end.isoformat()}}}
+
+
+def baseline_body(filters: ArticleFilters, until: datetime, policy: StoryGrowth) -> dict[str, Any]:
+    """The day's articles and active stories before the breaking interval ending at ``until``."""
+    start = until - timedelta(minutes=policy.minutes)
+    whole = filters.model_copy(update={"since": None, "until": until})
+    return {
+        "size": 0,
+        "track_total_hits": True,
+        "query": {"bool": {"filter": [*filter_clauses(whole), _between(start - DAY, start)]}},
+        "aggs": {"stories": {"cardinality": {"field": "story_id"}}},
+    }
+
+
+def stories_body(
+    filters: ArticleFilters, stories: list[str], until: datetime, policy: StoryGrowth | None = None
+) -> dict[str, Any]:
+    """Each of ``stories`` whole up to ``until`` (its articles matching the filters): counts,
+    sources, best headline, entities, countries, a sparkline ending at ``until``, and its
+    growth in the breaking interval before ``until``."""
+    policy = policy or StoryGrowth()
+    whole = filters.model_copy(update={"since": None, "until": until})
     spark_start = until - timedelta(minutes=SPARK_MINUTES * SPARK_POINTS)
+    recent_start = until - timedelta(minutes=policy.minutes)
+    history_start = recent_start - timedelta(hours=policy.history_hours)
     return {
         "size": 0,
         "query": {"bool": {"filter": [*filter_clauses(whole), {"terms": {"story_id": stories}}]}},
@@ -91,6 +115,11 @@ def stories_body(filters: ArticleFilters, stories: list[str], until: datetime) -
                     },
                     "entities": {"terms": {"field": "entity_names", "size": 6}},
                     "countries": {"terms": {"field": "countries", "size": 5}},
+                    "recent": {
+                        "filter": _between(recent_start, until),
+                        "aggs": {"sources": {"cardinality": {"field": "source"}}},
+                    },
+                    "earlier": {"filter": _between(history_start, recent_start)},
                     "spark": {
                         "filter": {"range": {"event_time": {"gte": spark_start.isoformat()}}},
                         "aggs": {
@@ -125,13 +154,29 @@ def _title(article: dict[str, Any]) -> str:
     return str(article.get("headline") or article.get("title") or "")
 
 
-def stories_of(response: dict[str, Any]) -> list[dict[str, Any]]:
-    """The API's story rows from the engine's answer to :func:`stories_body`."""
+def stories_of(
+    response: dict[str, Any], baseline: dict[str, Any] | None = None, policy: StoryGrowth | None = None
+) -> list[dict[str, Any]]:
+    """The API's story rows from the engine's answers to :func:`stories_body` and
+    :func:`baseline_body`; breaking stories first (fastest growing first), then by activity."""
+    policy = policy or StoryGrowth()
+    day_articles, day_stories = 0, 0
+    if baseline is not None:
+        total = baseline["hits"]["total"]
+        day_articles = total["value"] if isinstance(total, dict) else total
+        day_stories = baseline.get("aggregations", {}).get("stories", {}).get("value", 0)
     rows = []
     for bucket in response.get("aggregations", {}).get("stories", {}).get("buckets", []):
         hits = bucket["best"]["hits"]["hits"]
         best = hits[0]["_source"] if hits else {}
         spark = bucket["spark"]["per"]["buckets"][-SPARK_POINTS:]
+        growth = Growth(
+            recent=bucket["recent"]["doc_count"],
+            recent_sources=bucket["recent"]["sources"]["value"],
+            earlier=bucket["earlier"]["doc_count"],
+            day_articles=day_articles,
+            day_stories=day_stories,
+        )
         rows.append(
             {
                 "story_id": bucket["key"],
@@ -146,9 +191,17 @@ def stories_of(response: dict[str, Any]) -> list[dict[str, Any]]:
                 "sparkline": [b["doc_count"] for b in spark],
                 "entities": [b["key"] for b in bucket["entities"]["buckets"]],
                 "countries": [b["key"] for b in bucket["countries"]["buckets"]],
+                "breaking": is_breaking(growth, policy),
+                "growth": {
+                    "recent": growth.recent,
+                    "recent_sources": growth.recent_sources,
+                    "minutes": policy.minutes,
+                    "ratio": round(growth.ratio(policy), 1),
+                },
             }
         )
-    return rows
+    breaking = sorted((r for r in rows if r["breaking"]), key=lambda r: -r["growth"]["ratio"])
+    return breaking + [r for r in rows if not r["breaking"]]
 
 
 FRONT_PAGE_HOURS = (24, 24 * 7, 24 * 30, 24 * 365)
@@ -187,7 +240,12 @@ def list_stories(
         ids = story_ids(engine.search(index, active_stories_body(filters, since, end, size)))
         if len(ids) >= MIN_FRONT_STORIES:
             break
-    rows = stories_of(engine.search(index, stories_body(filters, ids, end))) if ids else []
+    rows: list[dict[str, Any]] = []
+    if ids:
+        found, baseline = engine.search_many(
+            index, [stories_body(filters, ids, end), baseline_body(filters, end, StoryGrowth())]
+        )
+        rows = stories_of(found, baseline)
     return {
         "since": since.isoformat(),
         "until": until.isoformat(),

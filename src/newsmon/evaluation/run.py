@@ -132,3 +132,11 @@ def run_duplicates(threshold: float, data: Path) -> str:
 
     path = data / "provenance" / "provenance_articles.jsonl"
     return "\n\n".join(report(path, split, [threshold]) for split in ("dev", "test"))
+
+
+def run_breaking(settings: NlpSettings, data: Path, story_window_hours: float) -> str:
+    from datetime import timedelta
+
+    from newsmon.evaluation.breaking import evaluate_breaking
+
+    return evaluate_breaking(Enricher.load(settings), data, timedelta(hours=story_window_hours))

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 MIN_TITLE_SUPPORT = 0.3
 """Share of a title's content words (stems) the text must contain for the title to stand."""
 MAX_HEADLINE_CHARS = 120
+MIN_PROSE_WORDS = 100
+"""Below this, a text is a brief: too short to tell that its title is not its own."""
+MAX_FIGURE_SHARE = 0.2
+"""A lead with more figures than this share of its words is a table, not a headline."""
 _LEAD_LINES = 8
 
 BOILERPLATE = re.compile(
@@ -29,7 +33,9 @@ BOILERPLATE = re.compile(
            (?:facebook|twitter|email|google\+|linkedin|pinterest|whatsapp|reddit))*|
         obituaries.*|.*\bforecast|.*\bwinds\ [nsew]{1,3}\ at\ .*|
         .*\bnewsletter\b.*|cookies?\b.*|accept.*cookies.*|we\ use\ cookies.*|
-        start\ your\ \w+\ smart.*|enlarge\ this\ image|skip\ to\ .*|follow\ @\w+|
+        start\ your\ \w+\ smart.*|
+        afp|ap|reuters|associated\ press|agence\ france-presse|bloomberg|upi|dpa|efe|ansa|tass|
+enlarge\ this\ image|skip\ to\ .*|follow\ @\w+|
         (?:about\ )?\d+\ (?:sec|secs|seconds?|min|mins|minutes?|hours?|hrs?|days?)\ ago|
         last\ \d+\ hours:?|breaking(?:\ news)?:?|live(?:\ updates)?:?|watch:?|listen:?|
         \W*\(?\d+\)?\W*
@@ -110,6 +116,23 @@ def furniture_reason(title: str, body: str, source: str | None = None) -> str | 
     return None
 
 
+def _paragraphs(body: str) -> list[str]:
+    """Paragraphs: blocks between blank lines, hard-wrapped lines joined (an indented line
+    starts a new paragraph, as on the wire)."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in body.splitlines():
+        if not line.strip() or (line[:1].isspace() and current):
+            if current:
+                paragraphs.append(" ".join(current))
+            current = [line.strip()] if line.strip() else []
+            continue
+        current.append(line.strip())
+    if current:
+        paragraphs.append(" ".join(current))
+    return paragraphs
+
+
 def _first_sentence(line: str) -> str:
     line = _DATELINE.sub("", _TOKENS_WITH_UNDERSCORES.sub("", line))
     for end in re.finditer(r"[.!?](?=\s+[A-Z“\"‘']|$)", line):
@@ -122,7 +145,7 @@ def _lead_sentence(body: str) -> str:
     """The first sentence of the lead, past bylines, datelines and photo captions (a
     caption when nothing else is there)."""
     captions = []
-    for line in body.splitlines()[: _LEAD_LINES * 4]:
+    for line in _paragraphs(body)[: _LEAD_LINES * 4]:
         line = " ".join(_TOKENS_WITH_UNDERSCORES.sub("", line).split())
         words = _WORD.findall(line)
         if len(words) < 6 or _BYLINE.match(line) or BOILERPLATE.match(line):
@@ -151,4 +174,18 @@ def headline(title: str, body: str, source: str | None = None) -> Headline:
     reason = furniture_reason(title, body, source)
     if reason is None:
         return Headline(" ".join(title.split()), derived=False)
-    return Headline(_shorten(_lead_sentence(body)), derived=True, reason=reason)
+    lead = _shorten(_lead_sentence(body))
+    if reason == "not found in the text" and (
+        len(body.split()) < MIN_PROSE_WORDS or not _reads_as_a_sentence(lead)
+    ):
+        # A wire brief or a table of figures ("Shr 10 cts vs 14 cts Net ..."): its title,
+        # in other words than its text, is still the better headline.
+        return Headline(" ".join(title.split()), derived=False)
+    return Headline(lead, derived=True, reason=reason)
+
+
+def _reads_as_a_sentence(text: str) -> bool:
+    tokens = text.split()
+    figures = sum(1 for t in tokens if any(c.isdigit() for c in t))
+    opening = text.lstrip("“\"‘'(")[:1]
+    return len(tokens) >= 6 and opening.isupper() and figures <= len(tokens) * MAX_FIGURE_SHARE

@@ -12,6 +12,8 @@ const state = {
   selected: -1,
   watch: "",
   charts: {},
+  // ?until=<time> opens the desk as it was then (a replay, a review of a shift).
+  until: new URLSearchParams(location.search).get("until"),
 };
 const $ = (id) => document.getElementById(id);
 
@@ -174,9 +176,11 @@ async function loadOverview() {
 
 // ---- Stories (the front page) ----
 function storyRow(story, fresh) {
+  const growth = story.growth || {};
   const item = el(
     "li",
-    { class: "story-row" + (fresh ? " fresh" : ""), "data-story": story.story_id },
+    { class: "story-row" + (fresh ? " fresh" : "") + (story.breaking ? " breaking" : ""), "data-story": story.story_id },
+    story.breaking ? el("div", { class: "breaking-mark", title: `x${growth.ratio} its usual rate` }, `BREAKING · ${growth.recent} articles from ${growth.recent_sources} sources in ${growth.minutes} min`) : null,
     el("button", { type: "button", class: "title", onclick: () => openStory(story.story_id) }, ...headlineNodes({ ...story.article, headline: story.headline, headline_derived: story.headline_derived })),
     el(
       "div",
@@ -199,6 +203,7 @@ function filterParams() {
   if (q) params.set("q", q);
   if ($("hide-copies").checked) params.set("copies", "false");
   for (const [kind, values] of Object.entries(state.filters)) for (const v of values) params.append(kind, v);
+  if (state.until) params.set("until", state.until);
   return params;
 }
 
