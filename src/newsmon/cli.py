@@ -407,7 +407,8 @@ def evaluate(
     what: Annotated[
         str,
         typer.Argument(
-            help="ner, quotes, speakers, topics, canonical, languages, detection, duplicates, breaking or all"
+            help="ner, quotes, speakers, topics, canonical, languages, detection, duplicates, breaking, "
+            "headlines or all"
         ),
     ] = "all",
     data: Annotated[Path, typer.Option(help="Folder of the real annotated data")] = Path("../shared/data"),
@@ -429,6 +430,7 @@ def evaluate(
         "languages": lambda: run.run_languages(settings.nlp, data),
         "detection": lambda: run.run_detection(data),
         "duplicates": lambda: run.run_duplicates(settings.dedup.threshold, data),
+        "headlines": lambda: run.run_headlines(data),
         "breaking": lambda: run.run_breaking(settings.nlp, data, settings.dedup.story_window_hours),
     }
     if what != "all" and what not in jobs:

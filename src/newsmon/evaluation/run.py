@@ -140,3 +140,9 @@ def run_breaking(settings: NlpSettings, data: Path, story_window_hours: float) -
     from newsmon.evaluation.breaking import evaluate_breaking
 
     return evaluate_breaking(Enricher.load(settings), data, timedelta(hours=story_window_hours))
+
+
+def run_headlines(data: Path) -> str:
+    from newsmon.evaluation.headlines import evaluate_headlines
+
+    return evaluate_headlines(data)

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-MIN_TITLE_SUPPORT = 0.3
+MIN_TITLE_SUPPORT = 0.15
 """Share of a title's content words (stems) the text must contain for the title to stand."""
 MAX_HEADLINE_CHARS = 120
 MIN_PROSE_WORDS = 100
@@ -31,8 +31,9 @@ BOILERPLATE = re.compile(
         powered\ by\ .*|to\ find\ out\ more\ about\ facebook\ commenting.*|
         (?:facebook|twitter|email|google\+|linkedin|pinterest|whatsapp|reddit)(?:\W*
            (?:facebook|twitter|email|google\+|linkedin|pinterest|whatsapp|reddit))*|
-        obituaries.*|.*\bforecast|.*\bwinds\ [nsew]{1,3}\ at\ .*|
-        .*\bnewsletter\b.*|cookies?\b.*|accept.*cookies.*|we\ use\ cookies.*|
+        obituaries.*|.*\b\d+-day\ forecast|weather\ forecast.*|.*\bwinds\ [nsew]{1,3}\ at\ .*|
+        (?:sign\ up\ (?:for|to)\ |subscribe\ to\ )?(?:our\ |the\ )?(?:\w+\ )?newsletters?|
+        cookies?\b.*|accept.*cookies.*|we\ use\ cookies.*|
         start\ your\ \w+\ smart.*|
         afp|ap|reuters|associated\ press|agence\ france-presse|bloomberg|upi|dpa|efe|ansa|tass|
 enlarge\ this\ image|skip\ to\ .*|follow\ @\w+|
