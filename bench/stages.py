@@ -28,6 +28,7 @@ from newsmon.models.article import Article, parse_article
 from newsmon.models.enrichment import Entity
 from newsmon.nlp.enrich import Enricher
 from newsmon.nlp.entities import extract_entities
+from newsmon.nlp.headlines import headline
 from newsmon.nlp.language import detect_language
 from newsmon.nlp.places import resolve_places
 from newsmon.nlp.quotes import extract_quotes
@@ -114,6 +115,9 @@ def main() -> None:
         )
     )
     rows.append(_timed("  language", len(docs), lambda: [detect_language(a.title, a.body) for a in articles]))
+    rows.append(
+        _timed("  headline", len(docs), lambda: [headline(a.title, a.body, a.source) for a in articles])
+    )
     latencies: list[float] = []
 
     def one_by_one() -> None:

@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -32,6 +33,24 @@ def read_lines(path: Path, limit: int | None = None) -> Iterator[bytes]:
             if stripped:
                 count += 1
                 yield stripped
+
+
+def in_event_time(lines: Iterable[bytes]) -> list[bytes]:
+    """Archive lines in publication order (a wire replayed as it happened); lines without
+    a readable time keep their place after the timed ones."""
+    timed: list[tuple[datetime, int, bytes]] = []
+    untimed: list[bytes] = []
+    for n, line in enumerate(lines):
+        try:
+            article = parse_article(line)
+        except InvalidArticleError:
+            untimed.append(line)
+            continue
+        if article.published_at is None:
+            untimed.append(line)
+        else:
+            timed.append((article.published_at, n, line))
+    return [line for _, _, line in sorted(timed)] + untimed
 
 
 def read_csv(

@@ -11,7 +11,7 @@ from newsmon.alerts.matcher import RuleIndex
 from newsmon.alerts.rules import Rule
 from newsmon.alerts.state import AlertState
 from newsmon.models.alert import Alert
-from newsmon.models.article import Article
+from newsmon.models.article import Article, Duplicate
 from newsmon.models.enrichment import EnrichedArticle, Enrichment, Entity, Mention, Topic
 
 T0 = datetime(2022, 2, 2, 12, 0, tzinfo=UTC)
@@ -39,6 +39,17 @@ def article(n: int, minutes: float, *entities: Entity, topic: str | None = None)
     return EnrichedArticle(
         article=item, enrichment=Enrichment(language="en", entities=list(entities), topics=topics)
     )
+
+
+def story_article(
+    n: int, minutes: float, story: str, source: str, copy_of: str | None = None
+) -> EnrichedArticle:
+    """An article of ``story`` from ``source`` (a copy of ``copy_of``, if given)."""
+    item = article(n, minutes)
+    update: dict[str, object] = {"story_id": story, "source": source}
+    if copy_of:
+        update["duplicate"] = Duplicate(of=copy_of, kind="near", similarity=0.9)
+    return item.model_copy(update={"article": item.article.model_copy(update=update)})
 
 
 def nato(n: int, minutes: float) -> EnrichedArticle:

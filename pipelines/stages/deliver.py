@@ -60,7 +60,8 @@ class _DeliverFn(SearchEngineDoFn):
         super().setup()
         self._log: DeliveryLog | None = None
         if (engine := self.connected) is not None:
-            self._log = DeliveryLog(engine.client, engine.settings.rule_matches_index)
+            # One notification per alert group (a rule's alerts on one story) and channel.
+            self._log = DeliveryLog(engine.client, engine.settings.rule_matches_index, per_group=True)
         # Deliveries this bundle sent or is sending (the log's records cover earlier bundles).
         self._taken: set[tuple[str, str]] = set()
         self._outbox = Outbox()

@@ -186,17 +186,20 @@ def replay(
     )
 
 
-def _ingest(settings: Settings, file: Path, limit: int | None, topic: str | None) -> IngestReport:
+def _ingest(
+    settings: Settings, file: Path, limit: int | None, topic: str | None, event_time: bool = False
+) -> IngestReport:
     from tqdm import tqdm
 
-    from newsmon.connectors.file_ingest import ingest_lines, read_lines
+    from newsmon.connectors.file_ingest import in_event_time, ingest_lines, read_lines
     from newsmon.connectors.kafka import make_producer
 
     producer = make_producer(settings.kafka)
+    lines = read_lines(file, limit)
     try:
         with tqdm(total=limit, unit="article", desc="ingest", file=sys.stderr) as bar:
             return ingest_lines(
-                read_lines(file, limit),
+                in_event_time(lines) if event_time else lines,
                 producer,
                 topic or settings.kafka.articles_topic,
                 on_sent=lambda: bar.update(1),
@@ -492,10 +495,10 @@ def demo(
     for message in manager.up():
         typer.echo(message)
     _init(settings)
-    report = _ingest(settings, sample, limit, None)
+    report = _ingest(settings, sample, limit, None, event_time=True)
     typer.echo(f"produced {report.produced} articles from {sample}")
-    # The sample is an archive: replayed as if live, so that bursts and breaking stories
-    # alert on its own timeline.
+    # The sample is an archive: fed in publication order and replayed as if live, so that
+    # bursts and breaking stories alert on its own timeline.
     pid = manager.start_pipeline(["--replay"])
     typer.echo(f"pipeline running in the background (pid {pid}, log {manager.pipeline.log_file})")
     caught_up = wait_until(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from newsmon.connectors.stores.alert_state import SearchAlertState
 from newsmon.models.alert import Alert
-from tests.alert_scenarios import article, entity, nato, rule_index, run
+from tests.alert_scenarios import article, entity, nato, rule_index, run, story_article
 from tests.integration.conftest import World
 
 
@@ -66,3 +66,19 @@ def test_first_seen_and_throttle_over_the_engine_state(world: World) -> None:
     assert len(fired) == 1
     assert run(throttled, _restarted(world, fired), [article(5, 30, old)]) == []
     assert len(run(throttled, _restarted(world, fired), [article(6, 90, old)])) == 1
+
+
+def test_breaking_news_over_the_engine_state(world: World) -> None:
+    index = rule_index(id="breaking", when={"every_article": True}, story_growth={})
+    first = [story_article(1, 0, "summit", "ap"), story_article(2, 3, "summit", "reuters")]
+    assert run(index, _restarted(world, []), first) == []
+    # After a restart the story's first two articles and their sources come from the engine.
+    fired = run(
+        index,
+        _restarted(world, []),
+        [story_article(3, 6, "summit", "afp"), story_article(4, 9, "summit", "ap")],
+    )
+    assert [a.kind for a in fired] == ["story_growth"] and fired[0].count == 4
+    assert fired[0].matched[0].startswith("story_growth:4 articles from 3 sources")
+    # The story goes on, after another restart: it broke already.
+    assert run(index, _restarted(world, fired), [story_article(5, 12, "summit", "bbc")]) == []

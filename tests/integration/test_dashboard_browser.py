@@ -103,6 +103,25 @@ def test_the_desk_in_a_real_browser(world: World, browser: WebDriver, tmp_path: 
         assert HOSTILE_TITLE in titles
         assert not browser.find_elements(By.CSS_SELECTOR, "#live-articles img, #live-articles b, #alerts img")
         assert browser.execute_script("return window.__xss === undefined")
+        # The same in the stories list (live), the story view and the hostile article's
+        # entity page.
+        browser.find_element(By.CSS_SELECTOR, '.front-tabs button[data-front="stories"]').click()
+
+        def hostile_story(d: WebDriver) -> bool:
+            for row in d.find_elements(By.CSS_SELECTOR, "#stories li.story-row > .title"):
+                if row.text == HOSTILE_TITLE:
+                    row.click()
+                    return True
+            return False
+
+        until(browser, hostile_story, "hostile story listed and opened")
+        until(browser, lambda d: d.find_element(By.ID, "story-headline").text == HOSTILE_TITLE, "story view")
+        browser.execute_script("openEntity('Vladimir Putin')")
+        until(browser, lambda d: d.find_element(By.ID, "entity-name").text == "Vladimir Putin", "entity page")
+        for view in ("#stories", "#story-view", "#entity-view", "#map"):
+            assert not browser.find_elements(By.CSS_SELECTOR, f"{view} img, {view} b, {view} script")
+        assert browser.execute_script("return window.__xss === undefined")
+        browser.find_element(By.CSS_SELECTOR, '.front-tabs button[data-front="articles"]').click()
 
         # Acknowledge the seed's alert.
         seed_alert = next(

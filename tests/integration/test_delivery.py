@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email import message_from_bytes
@@ -21,6 +22,7 @@ from newsmon.models.alert import Alert
 from newsmon.pipelines.stages.deliver import _DeliverFn
 from newsmon.services.process import free_port, wait_until
 from newsmon.settings import AlertSettings, ChannelSettings
+from tests.integration.conftest import World
 from tests.integration.servers import Inbox, Receiver
 
 ALERT = Alert(
@@ -154,3 +156,31 @@ def test_unreachable_smtp_server_is_a_failed_delivery_not_an_exception() -> None
     )
     result = deliver("email", channel, ALERT, sleep=lambda _: None)
     assert not result.ok and "Connection" in (result.error or "")
+
+
+def test_the_alerts_of_one_story_are_one_notification(receiver: Receiver, world: World) -> None:
+    """One notification per story and channel, within a bundle and across bundles (the
+    delivery records in the engine)."""
+    run = uuid.uuid4().hex[:8]
+    settings = AlertSettings(channels={"desk": ChannelSettings(type="webhook", url=receiver.url)})
+
+    def alert(name: str, story: str) -> Alert:
+        return ALERT.model_copy(
+            update={
+                "id": f"{name}-{run}",
+                "group": f"putin-quoted|{story}-{run}",
+                "channels": ["webhook:desk"],
+            }
+        )
+
+    fn = _DeliverFn(settings, world.settings.search)
+    fn.setup()
+    try:
+        assert [*fn.process([alert("copy-0", "a"), alert("copy-1", "a"), alert("other", "b")])] == []
+        assert list(fn.finish_bundle()) == []
+        # A later alert of the first story, in the next bundle: the story was notified.
+        assert [*fn.process([alert("late", "a")]), *fn.finish_bundle()] == []
+    finally:
+        fn.teardown()
+    sent = [json.loads(body)["alert"]["id"] for _, body in receiver.requests]
+    assert sent == [f"copy-0-{run}", f"other-{run}"]

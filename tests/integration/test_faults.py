@@ -30,8 +30,12 @@ ENGLISH_FIRST_REPORTS = {
 
 
 def test_sigkill_mid_stream_then_restart_indexes_every_article_once(world: World, tmp_path: Path) -> None:
-    # Every English article raises an alert, indexed, on the alerts topic and sent to a webhook.
-    rule = "  - id: every-article\n    channels: [index, kafka, webhook:desk]\n    when: {language: en}\n"
+    # Every English article raises an alert, indexed, on the alerts topic and sent to a webhook
+    # (each alert its own notification: group_by article).
+    rule = (
+        "  - id: every-article\n    channels: [index, kafka, webhook:desk]\n    group_by: article\n"
+        "    when: {language: en}\n"
+    )
     (tmp_path / "rules.yaml").write_text("rules:\n" + rule)
     receiver = Receiver([])
     world.settings = world.settings.model_copy(update={"alerts": AlertSettings(rules_dir=tmp_path)})

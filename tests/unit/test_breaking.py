@@ -9,19 +9,12 @@ from datetime import timedelta
 from newsmon.alerts.breaking import Growth, is_breaking, record_story
 from newsmon.alerts.rules import StoryGrowth
 from newsmon.alerts.state import MemoryAlertState
-from newsmon.models.article import Duplicate
-from newsmon.models.enrichment import EnrichedArticle
-from tests.alert_scenarios import T0, article, rule_index, run
+from tests.alert_scenarios import T0, rule_index, run, story_article
 
 BREAKING = {"id": "breaking", "when": {"every_article": True}, "story_growth": {}}
 
 
-def _item(n: int, minutes: float, story: str, source: str, copy_of: str | None = None) -> EnrichedArticle:
-    item = article(n, minutes)
-    update: dict[str, object] = {"story_id": story, "source": source}
-    if copy_of:
-        update["duplicate"] = Duplicate(of=copy_of, kind="near", similarity=0.9)
-    return item.model_copy(update={"article": item.article.model_copy(update=update)})
+_item = story_article
 
 
 def test_a_story_spreading_across_outlets_breaks_once() -> None:

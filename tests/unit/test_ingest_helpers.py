@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from newsmon.connectors.feeds import FeedConfig, html_text, load_feeds
-from newsmon.connectors.file_ingest import paced, read_csv
+from newsmon.connectors.file_ingest import in_event_time, paced, read_csv
 from newsmon.exceptions import ConfigurationError
 from tests.helpers import shared_file
 
@@ -55,3 +55,15 @@ def test_feed_configuration_is_validated(tmp_path: Path) -> None:
     bad.write_text("feeds:\n  - url: file:///etc/passwd\n")
     with pytest.raises(ConfigurationError, match="http"):
         load_feeds(bad)
+
+
+def test_an_archive_replayed_in_publication_order() -> None:
+    lines = [
+        json.dumps({"body": "later", "published_at": "2018-07-15T12:00:00Z"}).encode(),
+        json.dumps({"body": "no time"}).encode(),
+        b"not json",
+        json.dumps({"body": "earliest", "published_at": "2018-07-15T07:00:00-04:00"}).encode(),
+        json.dumps({"body": "then", "published_at": "2018-07-15T11:30:00Z"}).encode(),
+    ]
+    ordered = [json.loads(line)["body"] if line != b"not json" else "bad" for line in in_event_time(lines)]
+    assert ordered == ["earliest", "then", "later", "no time", "bad"]  # 07:00-04:00 is 11:00 UTC

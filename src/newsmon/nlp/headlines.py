@@ -83,9 +83,9 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _stems(text: str) -> list[str]:
+def _stems(text: str) -> set[str]:
     """Content words cut to five letters: "summit"/"summits", "meddling"/"meddled" agree."""
-    return [w[:5] for w in (_fold(m) for m in _WORD.findall(text)) if w not in _STOP and len(w) > 2]
+    return {w[:5] for w in _WORD.findall(_fold(text)) if len(w) > 2 and w not in _STOP}
 
 
 def _squashed(text: str) -> str:
@@ -107,10 +107,10 @@ def furniture_reason(title: str, body: str, source: str | None = None) -> str | 
         outlet = _squashed(source.split("//")[-1].removeprefix("www.").split(".")[0])
         if outlet and (squashed == outlet or squashed.removesuffix("news") == outlet.removesuffix("news")):
             return "the outlet's name"
-    stems = set(_stems(stripped))
+    stems = _stems(stripped)
     if not stems:
         return None
-    present = set(_stems(body))
+    present = _stems(body)
     support = len(stems & present) / len(stems)
     if support < MIN_TITLE_SUPPORT:
         return "not found in the text"
