@@ -165,7 +165,9 @@ def test_a_drain_run_reads_what_arrives_within_its_idle_timeout(
 
 STARTS = int(os.environ.get("NEWSMON_FLINK_STARTS", "3"))
 LATE_ARTICLE_AFTER_S = 30.0
-READ_WITHIN_S = 10.0
+READ_WITHIN_S = 30.0
+"""A stalled job never reads the article; a live one does, its first bundle included (the
+SDK worker sets its stages up then: 13-15 s on the CI machine of 2026-12-02)."""
 
 
 def _at_least(since: float, seconds: float) -> bool:
@@ -180,7 +182,7 @@ def test_continuous_jobs_read_what_arrives_after_their_start_and_stop_on_sigterm
     world: World, flink_job_server: Settings
 ) -> None:
     """Each of STARTS continuous jobs (no idle timeout) gets one article 30 s after Flink
-    started running it: it must be indexed within 10 s (a job that stalls after its start
+    started running it: it must be indexed within 30 s (a job that stalls after its start
     never reads it). SIGTERM then stops the Flink job for real. ``NEWSMON_FLINK_STARTS=20``
     runs the long version."""
     _flink_env(world, flink_job_server)
@@ -197,7 +199,9 @@ def test_continuous_jobs_read_what_arrives_after_their_start_and_stop_on_sigterm
             produced = time.monotonic()
             read = wait_until(partial(_indexed, world, start + 1), READ_WITHIN_S)
             delays.append(round(time.monotonic() - produced, 1))
-            assert read, f"start {start + 1}: the article produced 30 s after it was not read within 10 s"
+            assert read, (
+                f"start {start + 1}: the article produced 30 s after was not read in {READ_WITHIN_S:g} s"
+            )
             process.send_signal(signal.SIGTERM)
             output = finish_pipeline(process, timeout=120)
             assert "pipeline stopped" in output
