@@ -92,6 +92,15 @@ def quotes_body(name: str) -> dict[str, Any]:
     }
 
 
+def _a_name(alias: str, name: str) -> bool:
+    """An alias that names (a surname, a spelling), not a description ("the president")."""
+    first = alias.split(maxsplit=1)[0].casefold() if alias.strip() else ""
+    return alias != name and first not in _DESCRIPTION_OPENINGS and alias[:1].isupper()
+
+
+_DESCRIPTION_OPENINGS = frozenset("the a an this that his her its their our".split())
+
+
 def _buckets(found: dict[str, Any], name: str) -> list[dict[str, Any]]:
     return [{"value": b["key"], "count": b["doc_count"]} for b in found.get(name, {}).get("buckets", [])]
 
@@ -120,7 +129,7 @@ def entity_page(name: str, stats: dict[str, Any], quoting: dict[str, Any]) -> di
     return {
         "name": name,
         "type": types[0]["value"] if types else None,
-        "aliases": [b["value"] for b in _buckets(this, "aliases") if b["value"] != name],
+        "aliases": [b["value"] for b in _buckets(this, "aliases") if _a_name(b["value"], name)],
         "articles": total["value"] if isinstance(total, dict) else total,
         "mentioned_in": found.get("named", {}).get("doc_count", 0),
         "quoted_in": found.get("quoted", {}).get("doc_count", 0),
