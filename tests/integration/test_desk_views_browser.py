@@ -77,6 +77,17 @@ def _open(browser: WebDriver, desk: Desk) -> None:
     until(browser, lambda d: d.find_element(By.ID, "live-status").text == "live", "live stream connected")
 
 
+def _sign_in(browser: WebDriver) -> None:
+    browser.find_element(By.ID, "token").send_keys(TOKEN)
+    browser.find_element(By.ID, "save-token").click()
+
+
+def _once_listed(browser: WebDriver, selector: str, count: int) -> list[Any]:
+    """The elements matching ``selector`` once there are ``count`` of them."""
+    until(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, selector)) == count, selector)
+    return browser.find_elements(By.CSS_SELECTOR, selector)
+
+
 def _texts(browser: WebDriver, selector: str) -> list[str]:
     return [e.text for e in browser.find_elements(By.CSS_SELECTOR, selector)]
 
@@ -85,12 +96,7 @@ def test_stories_first_then_a_story_with_its_sources_and_copies(desk: Desk, brow
     api = desk.get("/api/stories")["stories"]
     _open(browser, desk)
     # On load, without any new article arriving: the stories, biggest ones visible.
-    until(
-        browser,
-        lambda d: len(d.find_elements(By.CSS_SELECTOR, "#stories li.story-row")) == len(api),
-        "stories",
-    )
-    rows = browser.find_elements(By.CSS_SELECTOR, "#stories li.story-row")
+    rows = _once_listed(browser, "#stories li.story-row", len(api))
     assert [r.get_attribute("data-story") for r in rows] == [s["story_id"] for s in api]
     first = rows[0]
     story = api[0]
@@ -121,14 +127,8 @@ def test_alerts_fold_per_story_say_why_and_acknowledge_with_the_keyboard(
     alerts = desk.get("/api/alerts", size=1)["total"]
     assert len(groups) < alerts, "the example rules fire on many articles of one story"
     _open(browser, desk)
-    browser.find_element(By.ID, "token").send_keys(TOKEN)
-    browser.find_element(By.ID, "save-token").click()
-    until(
-        browser,
-        lambda d: len(d.find_elements(By.CSS_SELECTOR, "#alerts li.alert-group")) == len(groups),
-        "cards",
-    )
-    cards = browser.find_elements(By.CSS_SELECTOR, "#alerts li.alert-group")
+    _sign_in(browser)
+    cards = _once_listed(browser, "#alerts li.alert-group", len(groups))
     assert [c.get_attribute("data-group") for c in cards] == [g["group"] for g in groups]
     biggest = max(groups, key=lambda g: g["alerts"])
     card = browser.find_element(By.CSS_SELECTOR, f'#alerts li[data-group="{biggest["group"]}"]')
@@ -163,8 +163,7 @@ def test_alerts_fold_per_story_say_why_and_acknowledge_with_the_keyboard(
 def test_an_entity_page_from_a_click_that_becomes_a_rule(desk: Desk, browser: WebDriver) -> None:
     page = desk.get("/api/entities/Vladimir Putin")
     _open(browser, desk)
-    browser.find_element(By.ID, "token").send_keys(TOKEN)
-    browser.find_element(By.ID, "save-token").click()
+    _sign_in(browser)
     chip = '//ol[@id="stories"]//button[contains(@class, "entity-link") and .="Vladimir Putin"]'
     until(browser, lambda d: click(d, By.XPATH, chip), "entity chip clicked")
     until(browser, lambda d: d.find_element(By.ID, "entity-name").text == "Vladimir Putin", "entity page")
@@ -232,8 +231,7 @@ def test_the_chart_and_the_map_filter_the_desk_and_headlines_replace_furniture(
 
 def test_a_watchlist_counts_new_articles_and_becomes_a_rule(desk: Desk, browser: WebDriver) -> None:
     _open(browser, desk)
-    browser.find_element(By.ID, "token").send_keys(TOKEN)
-    browser.find_element(By.ID, "save-token").click()
+    _sign_in(browser)
     browser.find_element(By.ID, "q").send_keys("Kremlin", Keys.ENTER)
     until(browser, lambda d: "articles" in d.find_element(By.ID, "total").text, "searched")
     browser.find_element(By.ID, "watch-name").send_keys("Kremlin")

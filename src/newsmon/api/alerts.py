@@ -21,6 +21,25 @@ class Acknowledgement(BaseModel):
     by: str | None = Field(default=None, max_length=100, description="Who acknowledged it")
 
 
+def acknowledgement_fields(ack: Acknowledgement | None) -> dict[str, Any]:
+    """What acknowledging writes on an alert: seen, when, by whom."""
+    return {
+        "acknowledged": True,
+        "acknowledged_at": datetime.now(UTC).isoformat(),
+        "acknowledged_by": ack.by if ack else None,
+    }
+
+
+def rule_filters(rule: list[str] | None, severity: list[Severity] | None) -> list[dict[str, Any]]:
+    """Alerts of these rules and severities (none given: all)."""
+    filters: list[dict[str, Any]] = []
+    if rule:
+        filters.append({"terms": {"rule_id": rule}})
+    if severity:
+        filters.append({"terms": {"severity": severity}})
+    return filters
+
+
 def _state(request: Request) -> tuple[SearchEngine, Settings]:
     return request.app.state.engine, request.app.state.settings
 
@@ -39,11 +58,7 @@ def list_alerts(
     engine, settings = _state(request)
     if size > settings.api.max_page_size:
         raise HTTPException(422, f"size is at most {settings.api.max_page_size}")
-    filters: list[dict[str, Any]] = []
-    if rule:
-        filters.append({"terms": {"rule_id": rule}})
-    if severity:
-        filters.append({"terms": {"severity": severity}})
+    filters = rule_filters(rule, severity)
     if article:
         filters.append({"term": {"article_id": article}})
     must_not: list[dict[str, Any]] = []
@@ -74,11 +89,7 @@ def acknowledge(
 ) -> dict[str, Any]:
     """Mark an alert as seen by the desk."""
     engine, settings = _state(request)
-    fields = {
-        "acknowledged": True,
-        "acknowledged_at": datetime.now(UTC).isoformat(),
-        "acknowledged_by": ack.by if ack else None,
-    }
+    fields = acknowledgement_fields(ack)
     if not engine.update_document(settings.search.alerts_index, alert_id, fields):
         raise HTTPException(404, f"no alert with id {alert_id!r}")
     return {"id": alert_id, **fields}
@@ -167,11 +178,7 @@ def list_alert_groups(
     sources. ``acknowledged`` filters on the group's first alert: a story acknowledged
     stays so while it grows."""
     engine, settings = _state(request)
-    filters: list[dict[str, Any]] = []
-    if rule:
-        filters.append({"terms": {"rule_id": rule}})
-    if severity:
-        filters.append({"terms": {"severity": severity}})
+    filters = rule_filters(rule, severity)
     fetch = size if acknowledged is None else size * GROUP_OVERFETCH
     response = engine.search(settings.search.alerts_index, groups_body(filters, fetch))
     keys = [hit["_source"]["group"] for hit in response["hits"]["hits"] if hit["_source"].get("group")]
@@ -188,11 +195,7 @@ def acknowledge_group(
 ) -> dict[str, Any]:
     """Acknowledge every alert of a group (a rule on one story) at once."""
     engine, settings = _state(request)
-    fields = {
-        "acknowledged": True,
-        "acknowledged_at": datetime.now(UTC).isoformat(),
-        "acknowledged_by": ack.by if ack else None,
-    }
+    fields = acknowledgement_fields(ack)
     updated = engine.update_matching(settings.search.alerts_index, {"term": {"group": group}}, fields)
     if not updated:
         raise HTTPException(404, f"no alert group {group!r}")

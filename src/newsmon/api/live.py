@@ -20,7 +20,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from newsmon.api.alerts import Severity
+from newsmon.api.alerts import Severity, rule_filters
 from newsmon.api.articles import Filters
 from newsmon.api.queries import (
     SUMMARY_FIELDS,
@@ -63,11 +63,7 @@ def _fetch(
 
 
 def _alert_query(severities: list[Severity] | None, rules: list[str] | None) -> dict[str, Any]:
-    filters: list[dict[str, Any]] = []
-    if severities:
-        filters.append({"terms": {"severity": severities}})
-    if rules:
-        filters.append({"terms": {"rule_id": rules}})
+    filters = rule_filters(rules, severities)
     return {"bool": {"filter": filters}} if filters else {"match_all": {}}
 
 
