@@ -56,7 +56,9 @@ def desk(services: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             "title": "Johnson and Putin discuss Ukraine",
             "body": shared_file("seed-article.txt").read_text(),
         }
-        world.produce([json.dumps({**seed, "source": "seed"}).encode(), *real_article_lines(30)])
+        world.produce(
+            [json.dumps({**seed, "source": "seed"}).encode(), *real_article_lines(30), *_standing_title()]
+        )
         world.run_pipeline()
         world.engine.refresh(world.settings.search.articles_index)
         world.engine.refresh(world.settings.search.alerts_index)
@@ -66,6 +68,32 @@ def desk(services: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             yield Desk(world, server, hits[0]["id"])
         finally:
             server.close()
+
+
+STANDING_TITLE = "Top news"
+STANDING_SOURCE = "standing-title.example"
+
+
+def _standing_title() -> list[bytes]:
+    """Three real articles of unrelated stories (Spotify, Novichok, the census) that one
+    source gave the same standing title, words of which their texts contain."""
+    rows = {
+        row["id"]: row
+        for row in map(
+            json.loads, shared_file("provenance/provenance_articles.jsonl").read_text().splitlines()
+        )
+    }
+    return [
+        json.dumps(
+            {
+                "title": STANDING_TITLE,
+                "body": rows[i]["text"],
+                "source": STANDING_SOURCE,
+                "url": f"https://{STANDING_SOURCE}/{n}",
+            }
+        ).encode()
+        for n, i in enumerate(("prov:spotify:1256", "prov:helsinki:1179", "prov:census:967"))
+    ]
 
 
 def server_get(server: ApiServer, path: str, **params: Any) -> Any:
@@ -192,6 +220,17 @@ def test_stories_newest_activity_first_with_sources_sparkline_and_readable_headl
     assert (
         sum(s["articles"] for s in only) == desk.get("/api/articles", entity="Vladimir Putin").json()["total"]
     )
+
+
+def test_a_title_one_source_gives_unrelated_stories_is_furniture(desk: Desk) -> None:
+    found = desk.get("/api/articles", source=STANDING_SOURCE, size=10).json()["articles"]
+    assert len(found) == 3 and len({a["story_id"] for a in found}) == 3
+    assert all(a["title"] == STANDING_TITLE for a in found)  # the given title stays
+    assert all(a["headline_derived"] and a["headline"] != STANDING_TITLE for a in found)
+    one = desk.get(f"/api/articles/{found[0]['id']}").json()
+    assert one["headline"] == found[0]["headline"] and one["title_problem"].startswith("shared")
+    rows = desk.get("/api/stories", source=STANDING_SOURCE, hours=24 * 365 * 10).json()["stories"]
+    assert rows and not {r["headline"] for r in rows} & {STANDING_TITLE}
 
 
 def test_a_story_lists_its_articles_by_source_with_copies_folded(desk: Desk) -> None:

@@ -79,3 +79,24 @@ def test_the_enriched_article_keeps_the_given_title_beside_the_headline() -> Non
     assert document["title"] == "Enter City and State or Zip Code"
     assert document["headline"].startswith("Trump-Putin summit opens")
     assert document["headline_derived"] is True and document["title_problem"] == "boilerplate"
+
+
+def test_a_title_given_to_three_stories_by_one_source_is_shared() -> None:
+    from newsmon.api.headlines import shared_titles
+
+    def title(key: str, stories: int) -> dict[str, object]:
+        return {"key": key, "doc_count": stories, "stories": {"value": stories}}
+
+    response = {
+        "aggregations": {
+            "sources": {
+                "buckets": [
+                    {
+                        "key": "paper.example",
+                        "titles": {"buckets": [title("Top news", 3), title("Wire copy", 2)]},
+                    },
+                ]
+            }
+        }
+    }
+    assert shared_titles(response) == {("paper.example", "Top news")}

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from newsmon.api import alerts, articles, entities, ingest, live, rules, stories
 from newsmon.api.guards import BodyLimit, JsonErrors, SecurityHeaders
+from newsmon.api.headlines import SharedTitles
 from newsmon.api.observe import RequestMetrics
 from newsmon.api.queries import BadRequestError
 from newsmon.connectors.search import SearchEngine, connect_search_engine
@@ -58,6 +59,7 @@ def create_app(settings: Settings, engine: SearchEngine | None = None) -> FastAP
     app.state.settings = settings
     app.state.engine = engine
     app.state.rule_store = RuleStore(engine, settings.search.rules_index, settings.alerts)
+    app.state.shared_titles = SharedTitles(engine, settings.search.articles_index)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

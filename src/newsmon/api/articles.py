@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
+from newsmon.api.headlines import SharedTitles
 from newsmon.api.queries import (
     FACETS,
     ArticleFilters,
@@ -33,6 +34,11 @@ MAX_BUCKETS = 5000
 def _engine(request: Request) -> SearchEngine:
     engine: SearchEngine = request.app.state.engine
     return engine
+
+
+def shared_titles(request: Request) -> SharedTitles:
+    titles: SharedTitles = request.app.state.shared_titles
+    return titles
 
 
 def _settings(request: Request) -> Settings:
@@ -91,7 +97,9 @@ def search_articles(
         raise HTTPException(422, f"size is at most {limit}")
     body = search_body(filters, sort, size, cursor, facets, by_story)
     response = _engine(request).search(_settings(request).search.articles_index, body)
-    return page_of(response, size)
+    page = page_of(response, size)
+    shared_titles(request).apply(page["articles"])
+    return page
 
 
 @router.get("/articles/{article_id}")
@@ -107,6 +115,7 @@ def get_article(article_id: Annotated[str, Path(max_length=512)], request: Reque
         {"size": 50, "query": {"term": {"article_id": article_id}}, "sort": [{"created_at": "desc"}]},
     )
     document["alerts"] = [hit["_source"] for hit in alerts["hits"]["hits"]]
+    shared_titles(request).apply([document])
     return document
 
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from newsmon.alerts.breaking import DAY, Growth, is_breaking
 from newsmon.alerts.rules import StoryGrowth
-from newsmon.api.articles import Filters
+from newsmon.api.articles import Filters, shared_titles
 from newsmon.api.queries import SUMMARY_FIELDS, ArticleFilters, bounded_time, filter_clauses
 from newsmon.connectors.search import SearchEngine
 from newsmon.settings import Settings
@@ -246,6 +246,10 @@ def list_stories(
             index, [stories_body(filters, ids, end), baseline_body(filters, end, StoryGrowth())]
         )
         rows = stories_of(found, baseline)
+        shared_titles(request).apply([row["article"] for row in rows])
+        for row in rows:
+            if row["article"].get("headline_derived") and not row["headline_derived"]:
+                row["headline"], row["headline_derived"] = _title(row["article"]), True
     return {
         "since": since.isoformat(),
         "until": until.isoformat(),
@@ -295,6 +299,7 @@ def get_story(story_id: Annotated[str, Path(max_length=600)], request: Request) 
     articles = [hit["_source"] for hit in response["hits"]["hits"]]
     if not articles:
         raise HTTPException(404, f"no story with id {story_id!r}")
+    shared_titles(request).apply(articles)
     found = response.get("aggregations", {})
     named = [a for a in articles if not a.get("headline_derived")] or articles
     total = response["hits"]["total"]

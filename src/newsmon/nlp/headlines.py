@@ -170,12 +170,17 @@ def _shorten(text: str, limit: int = MAX_HEADLINE_CHARS) -> str:
     return cut + "…"
 
 
+def lead_headline(body: str) -> str:
+    """A headline from the lead: its first sentence (past bylines, datelines, captions)."""
+    return _shorten(_lead_sentence(body))
+
+
 def headline(title: str, body: str, source: str | None = None) -> Headline:
     """The headline to show: the given title, or one derived from the lead."""
     reason = furniture_reason(title, body, source)
     if reason is None:
         return Headline(" ".join(title.split()), derived=False)
-    lead = _shorten(_lead_sentence(body))
+    lead = lead_headline(body)
     if reason == "not found in the text" and (
         len(body.split()) < MIN_PROSE_WORDS or not _reads_as_a_sentence(lead)
     ):
