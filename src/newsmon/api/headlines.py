@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import threading
 import time
-import unicodedata
 from typing import Any
 
 from newsmon.connectors.search import SearchEngine
 from newsmon.nlp.headlines import lead_headline
+from newsmon.nlp.knowledge import fold
 
 MIN_STORIES = 3
 """A title one source gave articles of this many different stories is not a headline."""
@@ -50,12 +50,6 @@ def shared_titles(response: dict[str, Any]) -> set[tuple[str, str]]:
     }
 
 
-def _folded(source: str) -> str:
-    """A source as the index's ``folded`` normalizer keeps it (lowercase, no accents)."""
-    decomposed = unicodedata.normalize("NFKD", source.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 class SharedTitles:
     """The shared titles of one index, asked again after ``REFRESH_S``."""
 
@@ -80,7 +74,7 @@ class SharedTitles:
             row
             for row in rows
             if not row.get("headline_derived")
-            and (_folded(row.get("source") or ""), row.get("title") or "") in titles
+            and (fold(row.get("source") or ""), row.get("title") or "") in titles
         ]
         if not hit:
             return

@@ -11,8 +11,9 @@ its article.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from newsmon.nlp.knowledge import fold
 
 MIN_TITLE_SUPPORT = 0.15
 """Share of a title's content words (stems) the text must contain for the title to stand."""
@@ -78,18 +79,13 @@ class Headline:
     """Why the given title was set aside (derived headlines only)."""
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def _stems(text: str) -> set[str]:
     """Content words cut to five letters: "summit"/"summits", "meddling"/"meddled" agree."""
-    return {w[:5] for w in _WORD.findall(_fold(text)) if len(w) > 2 and w not in _STOP}
+    return {w[:5] for w in _WORD.findall(fold(text)) if len(w) > 2 and w not in _STOP}
 
 
 def _squashed(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", _fold(text)).removeprefix("the")
+    return re.sub(r"[^a-z0-9]", "", fold(text)).removeprefix("the")
 
 
 def furniture_reason(title: str, body: str, source: str | None = None) -> str | None:
