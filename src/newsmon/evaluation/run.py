@@ -87,15 +87,28 @@ def _textacy_predictor(settings: NlpSettings):  # type: ignore[no-untyped-def]
 
 
 def run_topics(settings: NlpSettings, data: Path) -> str:
-    accuracy, macro_f1, per_class, confusions = evaluate_topics(
-        data / "bbc-news" / "bbc-news-dev.jsonl", Taxonomy.load(settings.topics_file)
-    )
-    lines = [
-        f"Topics on BBC News dev: accuracy {accuracy:.3f}, macro-F1 {macro_f1:.3f}",
-        table("per class", list(per_class.items())),
-        "most frequent confusions (gold -> predicted): "
-        + ", ".join(f"{g}->{p} {n}" for (g, p), n in confusions.most_common(6)),
-    ]
+    from newsmon.evaluation.topics import cross_validated, economy_first
+
+    path = data / "bbc-news" / "bbc-news-dev.jsonl"
+    taxonomy = Taxonomy.load(settings.topics_file)
+    rows = [("terms alone (configs/topics.yaml)", evaluate_topics(path, taxonomy.without_word_model()))]
+    if taxonomy.word_model is not None:
+        rows.append(("terms + word model, 5-fold cross-validated", cross_validated(path, taxonomy)))
+    lines = []
+    for name, (accuracy, macro_f1, per_class, confusions) in rows:
+        lines += [
+            f"Topics on BBC News dev, {name}: accuracy {accuracy:.3f}, macro-F1 {macro_f1:.3f}",
+            table("per class", list(per_class.items())),
+            "most frequent confusions (gold -> predicted): "
+            + ", ".join(f"{g}->{p} {n}" for (g, p), n in confusions.most_common(6)),
+        ]
+    reuters = data / "reuters21578" / "reuters21578.jsonl"
+    for name, used in (("terms alone", taxonomy.without_word_model()), ("terms + word model", taxonomy)):
+        leading, total = economy_first(reuters, used)
+        lines.append(
+            f"Reuters-21578 economic items, {name}: "
+            f"economy first in {leading} of {total} ({leading / total:.3f})"
+        )
     return "\n".join(lines)
 
 

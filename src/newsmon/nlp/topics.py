@@ -2,7 +2,9 @@
 
 Each topic scores the weighted terms an article contains, with diminishing returns for
 repetition and double weight in the title; the score is squashed into 0..1. The matched
-terms are the evidence a desk sees next to the topic.
+terms are the evidence a desk sees next to the topic. Where ``topics.yaml`` names a
+``word_model``, the scores of the topics it covers are re-weighed by it
+(:mod:`newsmon.nlp.topic_words`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from newsmon.exceptions import ConfigurationError
 from newsmon.models.enrichment import Topic
+from newsmon.nlp.topic_words import WordModel, reweigh
 from newsmon.settings import read_config_yaml
 
 TITLE_WEIGHT = 2.0
@@ -38,11 +41,13 @@ class Taxonomy:
         threshold: float,
         scale: float,
         languages: dict[str, Taxonomy] | None = None,
+        word_model: WordModel | None = None,
     ) -> None:
         self.topics = topics
         self.threshold = threshold
         self.scale = scale
         self._languages = languages or {}
+        self.word_model = word_model
 
     def for_language(self, language: str) -> Taxonomy | None:
         """The same topics with their terms in ``language`` (those that have some), or None."""
@@ -71,7 +76,21 @@ class Taxonomy:
                         TopicDefinition(str(label), description, _compile(translated), translated)
                     )
         languages = {code: cls(defs, threshold, scale) for code, defs in by_language.items()}
-        return cls(topics, threshold, scale, languages)
+        word_model = None
+        if raw.get("word_model"):
+            model_path = path.parent / str(raw["word_model"])
+            try:
+                word_model = WordModel.load(model_path)
+            except (OSError, ValueError, KeyError) as e:
+                raise ConfigurationError(f"{path}: cannot read word_model {model_path}: {e}") from e
+            unknown = set(word_model.topics) - {t.label for t in topics}
+            if unknown:
+                raise ConfigurationError(f"{model_path}: topics {sorted(unknown)} are not in {path}")
+        return cls(topics, threshold, scale, languages, word_model)
+
+    def without_word_model(self) -> Taxonomy:
+        """The same taxonomy scoring by its terms alone."""
+        return Taxonomy(self.topics, self.threshold, self.scale, self._languages)
 
     def weight_of(self, topic: TopicDefinition, matched: str) -> tuple[str, float]:
         """The term (as written in the taxonomy) that ``matched`` text stands for."""
@@ -151,7 +170,10 @@ def score_topics(title: str, body: str, taxonomy: Taxonomy, *, keep_all: bool = 
                 contribution[term] += weight * factor / counts[term]  # diminishing returns
         raw = sum(contribution.values())
         score = round(1.0 - math.exp(-raw / taxonomy.scale), 4)
-        if keep_all or score >= taxonomy.threshold:
-            evidence = sorted(contribution, key=lambda term: -contribution[term])[:6]
-            results.append(Topic(label=topic.label, score=score, evidence=evidence))
-    return sorted(results, key=lambda t: -t.score)
+        evidence = sorted(contribution, key=lambda term: -contribution[term])[:6]
+        results.append(Topic(label=topic.label, score=score, evidence=evidence))
+    if taxonomy.word_model is not None and any(t.score for t in results):
+        scores = reweigh({t.label: t.score for t in results}, taxonomy.word_model.probabilities(title, body))
+        results = [t.model_copy(update={"score": scores[t.label]}) for t in results]
+    kept = [t for t in results if keep_all or t.score >= taxonomy.threshold]
+    return sorted(kept, key=lambda t: -t.score)
