@@ -219,6 +219,20 @@ class _EntityIndex:
         self.mentions = sorted(
             ((m.start, m.end, e) for e in entities for m in e.mentions), key=lambda item: item[0]
         )
+        self._genders: dict[str, str | None] = {}
+        self._subjects: dict[tuple[int, int], bool] = {}
+
+    def gender(self, doc: Doc, entity: Entity) -> str | None:
+        """``_gender`` of the entity, worked out once per article."""
+        if entity.key not in self._genders:
+            self._genders[entity.key] = _gender(doc, entity)
+        return self._genders[entity.key]
+
+    def a_subject(self, doc: Doc, start: int, end: int) -> bool:
+        """``_a_subject`` of the mention, worked out once per article."""
+        if (start, end) not in self._subjects:
+            self._subjects[(start, end)] = _a_subject(doc, start, end)
+        return self._subjects[(start, end)]
 
     def covering(self, start: int, end: int) -> Entity | None:
         best: Entity | None = None
@@ -274,11 +288,11 @@ class _EntityIndex:
             if m_end <= position
             and position - m_end < _PRONOUN_REACH
             and entity.type == "PERSON"
-            and _gender(doc, entity) in (gender, None)
+            and self.gender(doc, entity) in (gender, None)
         ]
         if not fits:
             return None
-        subjects = [f for f in fits if _a_subject(doc, f[0], f[1])]
+        subjects = [f for f in fits if self.a_subject(doc, f[0], f[1])]
         m_start, m_end, entity = (subjects or fits)[-1]
         return entity, Mention(text=entity.canonical, start=m_start, end=m_end)
 
