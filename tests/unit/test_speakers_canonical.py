@@ -82,3 +82,16 @@ def test_a_quotation_its_cue_interrupts_is_one_attribution(enricher: Enricher) -
     # Two sentences are two quotations: "“This just isn’t right,” Warren said. “You squeezed ...”"
     squeezed = next(q for q in quotes if q.text.startswith("You squeezed employees"))
     assert squeezed.part_of is None
+
+
+def test_a_person_named_by_their_role_is_the_person_given_that_role(enricher: Enricher) -> None:
+    # "an explosion that Mayor Bill de Blasio described as ..." then "“We do not see a link
+    # to terrorism,” the mayor said".
+    stem = "politico_2016-09-17_de-blasio"
+    assert _speaker(enricher, stem, "We do not see a link to terrorism") == "Bill de Blasio"
+    # "Sanders on Tuesday said ..." then "The senator said he would “introduce legislation ...”".
+    stem = "west-journal_2016-10-04_railing-against-trump"
+    assert _speaker(enricher, stem, "introduce legislation in the next") == "Bernie Sanders"
+    # "On Tuesday’s episode of ..., the former secretary of state ... said": Hillary Clinton.
+    stem = "huff-post_2016-09-20_hillary-clinton-speaks"
+    assert _speaker(enricher, stem, "this is not who we are") == "Hillary Clinton"

@@ -48,8 +48,32 @@ DOCUMENT_NOUNS = frozenset(
 )
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 _GROUP_PRONOUNS = frozenset({"it", "they", "them"})
+# Nouns for a person by their role: "the senator said", "the Virginia Democrat said".
+ROLE_NOUNS = frozenset(
+    """
+    president senator congressman congresswoman representative governor mayor minister
+    secretary chancellor premier candidate nominee lawmaker legislator politician democrat
+    republican conservative liberal independent spokesman spokeswoman spokesperson chairman
+    chairwoman chair director executive ceo founder billionaire businessman businesswoman
+    mogul tycoon lawyer attorney prosecutor judge official diplomat ambassador envoy general
+    commander officer sheriff chief leader activist campaigner host anchor reporter
+    journalist author writer actor actress singer star player coach manager striker
+    defenceman defenseman goalkeeper rookie veteran captain winner champion teenager
+    woman man mother father wife husband daughter son professor economist analyst scientist
+    researcher doctor
+    """.split()
+)
+_ROLE_GENDER = {
+    "congresswoman": "f", "spokeswoman": "f", "chairwoman": "f", "businesswoman": "f",
+    "actress": "f", "woman": "f", "mother": "f", "wife": "f", "daughter": "f",
+    "congressman": "m", "spokesman": "m", "chairman": "m", "businessman": "m", "man": "m",
+    "father": "m", "husband": "m", "son": "m",
+}  # fmt: skip
+_ROLE_TITLES = {"senator": ("sen.", "senator"), "representative": ("rep.", "representative")}
 # How far back (characters) "he" or "she" looks for the person it stands for.
 _PRONOUN_REACH = 1000
+# And "the senator": a role is given once and referred to for longer.
+_ROLE_REACH = 3000
 _OPENERS = {"“": "”", '"': '"', "«": "»", "„": "“"}
 # Closing mark, a dash (horizontal bar, em or en dash), a name, the end of the line;
 # spaces include no-break spaces ("― Jorge Falcon" in web copy).
@@ -296,6 +320,39 @@ class _EntityIndex:
         m_start, m_end, entity = (subjects or fits)[-1]
         return entity, Mention(text=entity.canonical, start=m_start, end=m_end)
 
+    def person_for_role(self, doc: Doc, position: int, role: str) -> tuple[Entity, Mention] | None:
+        """Who "the senator" at ``position`` is: among the people named shortly before (of the
+        role's gender where it has one), the last one the article gives that role ("Sen.
+        Smith", "Smith, the senator"), else as for a pronoun."""
+        text = doc_text(doc)
+        words = _ROLE_TITLES.get(role, (role,))
+        gender = _ROLE_GENDER.get(role)
+        fits = [
+            (m_start, m_end, entity)
+            for m_start, m_end, entity in self.mentions
+            if m_end <= position
+            and position - m_end < _ROLE_REACH
+            and entity.type == "PERSON"
+            and (gender is None or self.gender(doc, entity) in (gender, None))
+        ]
+        titled = [
+            f
+            for f in fits
+            if any(
+                re.search(
+                    rf"(?<![\w.]){re.escape(word)}(?!\w)", text[max(0, m.start - 40) : m.end + 40].casefold()
+                )
+                for m in f[2].mentions
+                for word in words
+            )
+        ]
+        subjects = [f for f in fits if self.a_subject(doc, f[0], f[1])]
+        chosen = titled or subjects or fits
+        if not chosen:
+            return None
+        m_start, m_end, entity = chosen[-1]
+        return entity, Mention(text=entity.canonical, start=m_start, end=m_end)
+
     def last_before(self, position: int, types: tuple[str, ...]) -> tuple[Entity, Mention] | None:
         found = None
         for m_start, m_end, entity in self.mentions:
@@ -516,7 +573,18 @@ def _names_someone(doc: Doc, subject: Token, span: QuoteSpan, index: _EntityInde
     if index.covering(start, end) is not None:
         return True
     lowered = subject.text.casefold()
-    return lowered in _PERSON_PRONOUNS | _GROUP_PRONOUNS or lowered in DOCUMENT_NOUNS
+    return lowered in _PERSON_PRONOUNS | _GROUP_PRONOUNS or lowered in DOCUMENT_NOUNS or _a_role(subject)
+
+
+def _a_role(subject: Token) -> bool:
+    """A definite description of a person by their role: "the senator", "the 34-year-old
+    mother of three", "the Virginia Democrat" (not "a spokesman", not "his lawyer")."""
+    return (
+        subject.pos_ in ("NOUN", "PROPN")
+        and subject.tag_ in ("NN", "NNP")
+        and subject.text.casefold() in ROLE_NOUNS
+        and any(c.dep_ == "det" and c.lower_ == "the" for c in subject.children)
+    )
 
 
 def _subject_extent(subject: Token, span: QuoteSpan) -> tuple[int, int]:
@@ -548,6 +616,9 @@ def _resolve_speaker(
         return (found[0] if found else None), mention
     if lowered in _GROUP_PRONOUNS:
         found = index.last_before(start, ("ORG",))
+        return (found[0] if found else None), mention
+    if _a_role(subject):
+        found = index.person_for_role(doc, start, lowered)
         return (found[0] if found else None), mention
     if lowered in DOCUMENT_NOUNS:
         return _document_author(doc, start, index), mention
