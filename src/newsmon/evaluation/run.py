@@ -16,15 +16,21 @@ from newsmon.settings import NlpSettings
 def run_ner(settings: NlpSettings, data: Path) -> str:
     path = data / "conll2003" / "dev.txt"
     keep = ["tok2vec", "ner"]  # the parser is not needed to score entities
-    raw = load_pipeline(settings.model, with_fixes=False)
-    ours = load_pipeline(
-        settings.model, entities_file=settings.entities_file, regions_file=settings.regions_file
-    )
-    for nlp in (raw, ours):
+    systems = {
+        "raw": load_pipeline(settings.model, with_fixes=False),
+        "tuned": load_pipeline(settings.model, with_fixes=False, ner_weights=settings.ner_weights),
+        "ours": load_pipeline(
+            settings.model,
+            entities_file=settings.entities_file,
+            regions_file=settings.regions_file,
+            ner_weights=settings.ner_weights,
+        ),
+    }
+    for nlp in systems.values():
         for name in nlp.pipe_names:
             if name not in keep and not name.startswith("newsmon"):
                 nlp.disable_pipe(name)
-    return ner.report(ner.evaluate_ner(raw, path), ner.evaluate_ner(ours, path))
+    return ner.report({name: ner.evaluate_ner(nlp, path) for name, nlp in systems.items()})
 
 
 def run_quotes(settings: NlpSettings, data: Path, baseline: bool = True, split: str = "dev") -> str:

@@ -13,12 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
+from newsmon.exceptions import ConfigurationError
 from newsmon.nlp.gazetteer import Gazetteer, shared_gazetteer
 from newsmon.nlp.knowledge import KnowledgeBase
 
@@ -31,6 +33,12 @@ _MAX_PLACE_TOKENS = 4
 # Names, as opposed to dates, amounts and titles of works ("The Godfather").
 _NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT"})
 _TRAILING_NON_NAME = frozenset({"'s", "'", "’s", "’", "-", "--", ",", ":"})
+_QUOTE_MARKS = frozenset({'"', "“", "”", "„", "«", "»", "``", "''"})
+# Lower-case words inside a person's name ("Ursula von der Leyen"); any other small word
+# makes a headline, not a name ("Sanders Vows To Eliminate Tax Breaks").
+_NAME_PARTICLES = frozenset(
+    "von van der den de del della di da do dos das du le la ter ten zu bin al el y i".split()
+)
 
 
 class EntityFixes:
@@ -64,7 +72,7 @@ class EntityFixes:
             for match_id, start, end in self.matcher(doc)
         )
         found = [span for span in matched if span is not None]
-        doc.ents = _with_places(_merge(kept, found), self._upper_case_places(doc))
+        doc.ents = _surnames_as_people(_with_places(_merge(kept, found), self._upper_case_places(doc)))
         return doc
 
     def _upper_case_places(self, doc: Doc) -> list[Span]:
@@ -107,11 +115,16 @@ class EntityFixes:
 
 
 def _trimmed(ent: Span) -> Span | None:
-    """``ent`` without a leading "the" or a trailing possessive, number or dash.
+    """``ent`` without a leading "the" or a trailing possessive, number, dash or quotation
+    mark, and with a hyphenated last word whole.
 
-    The model often takes them in ("the White House", "Suu Kyi 's", "Leicestershire 296");
-    a mention's text and offsets should hold the name alone. None when nothing is left,
-    or when the entity runs over a line break (results tables: "Torquay 2 Exeter 0\nNorwich").
+    The model often takes them in ("the White House", "Suu Kyi 's", "Leicestershire 296",
+    "Fox News’s “") or cuts a name at its hyphen ("Park Geun" of "Park Geun-hye"); a
+    mention's text and offsets should hold the name alone. A nickname in quotation marks
+    leaves the name after it ("Scott" of 'Robert C. "Bobby" Scott'). None when nothing is
+    left, when the entity runs over a line break (results tables: "Torquay 2 Exeter 0\nNorwich"),
+    or for a "person" of three words or more with a small word other than a name's particle
+    in it (a headline in title case).
     """
     if ent.label_ not in _NAME_LABELS:
         return ent
@@ -119,15 +132,48 @@ def _trimmed(ent: Span) -> Span | None:
         return None
     start, end = ent.start, ent.end
     doc = ent.doc
-    while start < end and doc[start].lower_ == "the":
+    while start < end and (doc[start].lower_ == "the" or doc[start].text in _QUOTE_MARKS):
         start += 1
-    while end > start and (doc[end - 1].lower_ in _TRAILING_NON_NAME or doc[end - 1].like_num):
+    while end > start and (
+        doc[end - 1].lower_ in _TRAILING_NON_NAME
+        or doc[end - 1].like_num
+        or doc[end - 1].text in _QUOTE_MARKS
+    ):
         end -= 1
-    if start == end:
+    inner_quotes = [i for i in range(start, end) if doc[i].text in _QUOTE_MARKS]
+    if inner_quotes and ent.label_ == "PERSON":
+        start = inner_quotes[-1] + 1
+    while (
+        end + 1 < len(doc)
+        and doc[end].text == "-"
+        and not doc[end - 1].whitespace_
+        and not doc[end].whitespace_
+        and doc[end + 1].is_alpha
+    ):
+        end += 2
+    if start >= end:
+        return None
+    if (
+        ent.label_ == "PERSON"
+        and end - start >= 3
+        and any(t.is_stop and t.lower_ not in _NAME_PARTICLES for t in doc[start:end])
+    ):
         return None
     if (start, end) == (ent.start, ent.end):
         return ent
     return Span(doc, start, end, label=ent.label_, kb_id=ent.kb_id_)
+
+
+def _surnames_as_people(ents: list[Span]) -> list[Span]:
+    """A one-word name typed other than PERSON that is the surname of a person the article
+    names in full is that person ("MSNBC host Chris Matthews" ... "Matthews" as NORP)."""
+    surnames = {e[-1].text for e in ents if e.label_ == "PERSON" and len(e) >= 2 and e[-1].is_title}
+    return [
+        Span(e.doc, e.start, e.end, label="PERSON")
+        if len(e) == 1 and e.label_ in _RELABEL_AS_PLACE | {"GPE", "LOC"} and e.text in surnames
+        else e
+        for e in ents
+    ]
 
 
 def token_runs(
@@ -198,21 +244,56 @@ def make_entity_fixes(
     return EntityFixes(nlp, kb, gazetteer)
 
 
+PACKAGED_NER = Path(__file__).parent / "ner_model"
+
+
+def split_at_curly_quotes(nlp: Language) -> None:
+    """Curly double quotes end a word wherever they stand: scraped copy drops the space
+    after a closing mark (“... in Russia’s court,”the top US official wrote), which left
+    "court,”the" one token and the parse and the names around it wrong."""
+    from spacy.tokenizer import Tokenizer
+    from spacy.util import compile_infix_regex
+
+    tokenizer = nlp.tokenizer
+    if not isinstance(tokenizer, Tokenizer):
+        return
+    infixes = [*(nlp.Defaults.infixes or ()), r"(?:(?<=[a-z0-9])\.|(?<=\w)[,!?;:])(?=[“”])", r"[“”]"]
+    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+
+
+def ner_weights_path(choice: str) -> Path | None:
+    """Where the entity recogniser's weights come from: ``"newsmon"`` the packaged ones,
+    ``"model"`` none (the model's own), otherwise a directory."""
+    if choice == "model":
+        return None
+    path = PACKAGED_NER if choice == "newsmon" else Path(choice)
+    if not (path / "model").is_file():
+        raise ConfigurationError(f"no entity recogniser weights in {path} (nlp.ner_weights)")
+    return path
+
+
 def load_pipeline(
     model: str,
     *,
     entities_file: Path | None = None,
     regions_file: Path | None = None,
     with_fixes: bool = True,
+    ner_weights: str = "model",
 ) -> Language:
-    """The spaCy model named in the settings, with newsmon's components added and configured
-    with the knowledge base and regions files (default: the packaged ones)."""
+    """The spaCy model named in the settings, its entity recogniser's weights replaced by
+    those ``ner_weights`` names (:func:`ner_weights_path`), with newsmon's components added
+    and configured with the knowledge base and regions files (default: the packaged ones)."""
     import spacy
 
     from newsmon.nlp.sports import SPORTS_RESULTS
     from newsmon.nlp.verbs import lemmatize_verbs_only
 
     nlp = spacy.load(model)
+    split_at_curly_quotes(nlp)
+    weights = ner_weights_path(ner_weights)
+    if weights is not None:
+        recogniser: Any = nlp.get_pipe("ner")
+        recogniser.from_disk(weights, exclude=["vocab"])
     if with_fixes and ENTITY_FIXES not in nlp.pipe_names:
         regions = str(regions_file) if regions_file else None
         entities = str(entities_file) if entities_file else None

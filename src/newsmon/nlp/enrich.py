@@ -48,7 +48,10 @@ class Enricher:
         gazetteer = shared_gazetteer(settings.regions_file)
         return cls(
             nlp=load_pipeline(
-                settings.model, entities_file=settings.entities_file, regions_file=settings.regions_file
+                settings.model,
+                entities_file=settings.entities_file,
+                regions_file=settings.regions_file,
+                ner_weights=settings.ner_weights,
             ),
             kb=kb,
             gazetteer=gazetteer,

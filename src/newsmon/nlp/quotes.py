@@ -335,17 +335,14 @@ class _EntityIndex:
             and entity.type == "PERSON"
             and (gender is None or self.gender(doc, entity) in (gender, None))
         ]
-        titled = [
-            f
-            for f in fits
-            if any(
-                re.search(
-                    rf"(?<![\w.]){re.escape(word)}(?!\w)", text[max(0, m.start - 40) : m.end + 40].casefold()
-                )
-                for m in f[2].mentions
-                for word in words
-            )
-        ]
+        pattern = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
+        given = {
+            entity.key
+            for m_start, m_end, entity in fits
+            for match in pattern.finditer(text.casefold(), max(0, m_start - 40), m_end + 40)
+            if abs(match.start() - position) > 40  # the role's own mention gives it nobody
+        }
+        titled = [f for f in fits if f[2].key in given]
         subjects = [f for f in fits if self.a_subject(doc, f[0], f[1])]
         chosen = titled or subjects or fits
         if not chosen:
@@ -413,6 +410,8 @@ def _attribute(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> Quote:
         fallback = _possessive_before(doc, span, index) or _sentence_subject(doc, span, sentences, index)
         if fallback is not None:
             speaker, mention = fallback
+    if speaker is not None and mention is not None and not _heads(speaker, mention, doc):
+        speaker = None
     return Quote(
         text=text,
         start=span.start,
@@ -423,6 +422,17 @@ def _attribute(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> Quote:
         cue=cue,
         kind=kind,
     )
+
+
+def _heads(speaker: Entity, mention: Mention, doc: Doc) -> bool:
+    """Whether a place or group speaker is what the speaker's words name, not a modifier in
+    them: "Russia said" and "Democrats said" are theirs, "the influential US daily" and
+    "European officials" are not the US's or Europe's. People and bodies always are."""
+    if speaker.type in ("PERSON", "ORG"):
+        return True
+    words = doc_text(doc)[mention.start : mention.end].rstrip(" ,.;:")
+    last = mention.start + len(words) - 1
+    return any(m.start <= last < m.end for m in speaker.mentions)
 
 
 def _named_right_after(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> tuple[Entity, Mention, str] | None:
