@@ -8,7 +8,10 @@ quotes running over several paragraphs), then attributed with the dependency par
 - "according to X";
 - pronouns resolved to a person named shortly before of the pronoun's gender, the last one
   named as a sentence's subject first (he, she), or to the last organisation (it, they);
-- a name that only modifies a description is no speaker ("the New York businessman");
+- a definite description by role ("the mayor said") resolved to the person named earlier
+  whom the article gives that role ("Mayor Bill de Blasio"), else the last subject;
+- a name that only modifies a description is no speaker ("the New York businessman"), nor
+  a place or group that only modifies the speaker's words ("the influential US daily");
 - documents as speakers ("the press release stated") resolved to their author where the
   article says whose it is ("the press release by the Kremlin");
 - a paragraph that only continues a quote keeps the previous speaker, and the second part

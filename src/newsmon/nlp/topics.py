@@ -48,6 +48,7 @@ class Taxonomy:
         self.scale = scale
         self._languages = languages or {}
         self.word_model = word_model
+        self._terms: dict[tuple[str, str], tuple[str, float]] = {}
 
     def for_language(self, language: str) -> Taxonomy | None:
         """The same topics with their terms in ``language`` (those that have some), or None."""
@@ -97,10 +98,15 @@ class Taxonomy:
         folded = matched.casefold()
         if folded in topic.weights:
             return folded, topic.weights[folded]
-        for term, weight in topic.weights.items():
-            if _term_matches(term, folded):
-                return term, weight
-        return folded, 0.0
+        known = self._terms.get((topic.label, folded))
+        if known is None:
+            known = next(
+                ((term, weight) for term, weight in topic.weights.items() if _term_matches(term, folded)),
+                (folded, 0.0),
+            )
+            if len(self._terms) < 100_000:  # words met are few; a flood of new ones is not kept
+                self._terms[(topic.label, folded)] = known
+        return known
 
 
 def _weights(terms: object) -> dict[str, float]:
