@@ -95,3 +95,14 @@ def test_a_person_named_by_their_role_is_the_person_given_that_role(enricher: En
     # "On Tuesday’s episode of ..., the former secretary of state ... said": Hillary Clinton.
     stem = "huff-post_2016-09-20_hillary-clinton-speaks"
     assert _speaker(enricher, stem, "this is not who we are") == "Hillary Clinton"
+
+
+def test_as_he_puts_it_is_a_cue(enricher: Enricher) -> None:
+    # "That's because, as he puts it, "the best thing we have going for us" is ...": the
+    # pronoun of "puts" is the speaker (PolNeAR train), Donald Trump named before.
+    path = next(shared_file("polnear/train/text").glob("wash-post_2016-04-23_one-policy-that-trump*.txt"))
+    text = path.read_text(encoding="utf-8")
+    quotes = enricher.annotate(Article(body=text, title=""), enricher.nlp(text)).quotes
+    quote = next(q for q in quotes if q.text.startswith("the best thing we have going"))
+    assert quote.speaker_mention is not None and quote.speaker_mention.text == "he"
+    assert (quote.cue, quote.speaker) == ("puts", "Donald Trump")

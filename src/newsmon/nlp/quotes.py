@@ -42,7 +42,7 @@ CUE_LEMMAS = frozenset(
     call dub label brand term refer dismiss blast slam criticize criticise praise tout
     boast counter concede reveal recount testify shout yell chant read answer wonder
     proclaim lament mock cite caution vow thank apologize apologise acknowledge
-    rule deem characterize characterise decry denounce compare
+    rule deem characterize characterise decry denounce compare put
     """.split()
 )
 DOCUMENT_NOUNS = frozenset(
