@@ -23,6 +23,7 @@ from spacy.util import filter_spans
 from newsmon.exceptions import ConfigurationError
 from newsmon.nlp.gazetteer import Gazetteer, shared_gazetteer
 from newsmon.nlp.knowledge import KnowledgeBase
+from newsmon.nlp.names import PARTICLES
 
 ENTITY_FIXES = "newsmon_entity_fixes_v1"
 _NOT_ENTITIES = re.compile(r"^(@\w+|#\w+|https?://\S+|pic\.twitter\.com/\S+|\S+@\S+\.\w+)$")
@@ -34,11 +35,6 @@ _MAX_PLACE_TOKENS = 4
 _NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT"})
 _TRAILING_NON_NAME = frozenset({"'s", "'", "’s", "’", "-", "--", ",", ":"})
 _QUOTE_MARKS = frozenset({'"', "“", "”", "„", "«", "»", "``", "''"})
-# Lower-case words inside a person's name ("Ursula von der Leyen"); any other small word
-# makes a headline, not a name ("Sanders Vows To Eliminate Tax Breaks").
-_NAME_PARTICLES = frozenset(
-    "von van der den de del della di da do dos das du le la ter ten zu bin al el y i".split()
-)
 
 
 class EntityFixes:
@@ -124,7 +120,8 @@ def _trimmed(ent: Span) -> Span | None:
     leaves the name after it ("Scott" of 'Robert C. "Bobby" Scott'). None when nothing is
     left, when the entity runs over a line break (results tables: "Torquay 2 Exeter 0\nNorwich"),
     or for a "person" of three words or more with a small word other than a name's particle
-    in it (a headline in title case).
+    (``names.PARTICLES``: "von der Leyen") in it, a headline in title case ("Sanders Vows To
+    Eliminate Tax Breaks").
     """
     if ent.label_ not in _NAME_LABELS:
         return ent
@@ -156,7 +153,7 @@ def _trimmed(ent: Span) -> Span | None:
     if (
         ent.label_ == "PERSON"
         and end - start >= 3
-        and any(t.is_stop and t.lower_ not in _NAME_PARTICLES for t in doc[start:end])
+        and any(t.is_stop and t.lower_ not in PARTICLES for t in doc[start:end])
     ):
         return None
     if (start, end) == (ent.start, ent.end):
@@ -170,7 +167,7 @@ def _surnames_as_people(ents: list[Span]) -> list[Span]:
     surnames = {e[-1].text for e in ents if e.label_ == "PERSON" and len(e) >= 2 and e[-1].is_title}
     return [
         Span(e.doc, e.start, e.end, label="PERSON")
-        if len(e) == 1 and e.label_ in _RELABEL_AS_PLACE | {"GPE", "LOC"} and e.text in surnames
+        if len(e) == 1 and e.label_ in _MAY_BE_PLACES and e.text in surnames
         else e
         for e in ents
     ]

@@ -309,19 +309,8 @@ class _EntityIndex:
         before whose gender (given name, honorific) is not other than the pronoun's, the last
         one named as the subject of a sentence, else the last one named."""
         gender = "f" if pronoun in ("she", "her") else "m"
-        fits = [
-            (m_start, m_end, entity)
-            for m_start, m_end, entity in self.mentions
-            if m_end <= position
-            and position - m_end < _PRONOUN_REACH
-            and entity.type == "PERSON"
-            and self.gender(doc, entity) in (gender, None)
-        ]
-        if not fits:
-            return None
-        subjects = [f for f in fits if self.a_subject(doc, f[0], f[1])]
-        m_start, m_end, entity = (subjects or fits)[-1]
-        return entity, Mention(text=entity.canonical, start=m_start, end=m_end)
+        fits = self._people_before(doc, position, _PRONOUN_REACH, gender)
+        return self._last_subject(doc, fits)
 
     def person_for_role(self, doc: Doc, position: int, role: str) -> tuple[Entity, Mention] | None:
         """Who "the senator" at ``position`` is: among the people named shortly before (of the
@@ -329,28 +318,42 @@ class _EntityIndex:
         Smith", "Smith, the senator"), else as for a pronoun."""
         text = doc_text(doc)
         words = _ROLE_TITLES.get(role, (role,))
-        gender = _ROLE_GENDER.get(role)
-        fits = [
-            (m_start, m_end, entity)
-            for m_start, m_end, entity in self.mentions
-            if m_end <= position
-            and position - m_end < _ROLE_REACH
-            and entity.type == "PERSON"
-            and (gender is None or self.gender(doc, entity) in (gender, None))
-        ]
-        pattern = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
+        fits = self._people_before(doc, position, _ROLE_REACH, _ROLE_GENDER.get(role))
+        pattern = re.compile(
+            r"(?<![\w.])(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE
+        )
         given = {
             entity.key
             for m_start, m_end, entity in fits
-            for match in pattern.finditer(text.casefold(), max(0, m_start - 40), m_end + 40)
+            for match in pattern.finditer(text, max(0, m_start - 40), m_end + 40)
             if abs(match.start() - position) > 40  # the role's own mention gives it nobody
         }
         titled = [f for f in fits if f[2].key in given]
-        subjects = [f for f in fits if self.a_subject(doc, f[0], f[1])]
-        chosen = titled or subjects or fits
-        if not chosen:
+        if titled:
+            m_start, m_end, entity = titled[-1]
+            return entity, Mention(text=entity.canonical, start=m_start, end=m_end)
+        return self._last_subject(doc, fits)
+
+    def _people_before(
+        self, doc: Doc, position: int, reach: int, gender: str | None
+    ) -> list[tuple[int, int, Entity]]:
+        """Mentions of people ending within ``reach`` characters before ``position`` whose
+        gender is not other than ``gender`` (any, when None)."""
+        return [
+            (m_start, m_end, entity)
+            for m_start, m_end, entity in self.mentions
+            if m_end <= position
+            and position - m_end < reach
+            and entity.type == "PERSON"
+            and (gender is None or self.gender(doc, entity) in (gender, None))
+        ]
+
+    def _last_subject(self, doc: Doc, fits: list[tuple[int, int, Entity]]) -> tuple[Entity, Mention] | None:
+        """The last of ``fits`` named as a subject, else the last one."""
+        if not fits:
             return None
-        m_start, m_end, entity = chosen[-1]
+        subjects = [f for f in fits if self.a_subject(doc, f[0], f[1])]
+        m_start, m_end, entity = (subjects or fits)[-1]
         return entity, Mention(text=entity.canonical, start=m_start, end=m_end)
 
     def last_before(self, position: int, types: tuple[str, ...]) -> tuple[Entity, Mention] | None:

@@ -161,7 +161,8 @@ def _compile(weights: dict[str, float]) -> re.Pattern[str]:
 
 def score_topics(title: str, body: str, taxonomy: Taxonomy, *, keep_all: bool = False) -> list[Topic]:
     """Topics of an article, best first: those at or above the threshold (or all with ``keep_all``)."""
-    results = []
+    scores: dict[str, float] = {}
+    contributions: dict[str, dict[str, float]] = {}
     words = max(1, len(body.split()))
     # Long articles mention everything once; normalise to a ~400-word article.
     length_factor = min(1.0, math.sqrt(400 / words)) if words > 400 else 1.0
@@ -174,12 +175,13 @@ def score_topics(title: str, body: str, taxonomy: Taxonomy, *, keep_all: bool = 
                 term, weight = taxonomy.weight_of(topic, match.group(0))
                 counts[term] += 1
                 contribution[term] += weight * factor / counts[term]  # diminishing returns
-        raw = sum(contribution.values())
-        score = round(1.0 - math.exp(-raw / taxonomy.scale), 4)
-        evidence = sorted(contribution, key=lambda term: -contribution[term])[:6]
-        results.append(Topic(label=topic.label, score=score, evidence=evidence))
-    if taxonomy.word_model is not None and any(t.score for t in results):
-        scores = reweigh({t.label: t.score for t in results}, taxonomy.word_model.probabilities(title, body))
-        results = [t.model_copy(update={"score": scores[t.label]}) for t in results]
-    kept = [t for t in results if keep_all or t.score >= taxonomy.threshold]
+        scores[topic.label] = round(1.0 - math.exp(-sum(contribution.values()) / taxonomy.scale), 4)
+        contributions[topic.label] = contribution
+    if taxonomy.word_model is not None and any(scores.values()):
+        scores = reweigh(scores, taxonomy.word_model.probabilities(title, body))
+    kept = []
+    for label, score in scores.items():
+        if keep_all or score >= taxonomy.threshold:
+            terms = contributions[label]
+            kept.append(Topic(label=label, score=score, evidence=sorted(terms, key=lambda t: -terms[t])[:6]))
     return sorted(kept, key=lambda t: -t.score)
