@@ -6,6 +6,9 @@ calls people or organisations ("Kyiv" PERSON, "Minsk" ORG), known names it misse
 places written in capitals (datelines, headlines), social-media handles and links it calls
 numbers ("@PippaCrerar" CARDINAL), and name boundaries ("the White House 's" -> "White
 House"). ``newsmon_sports_results_v1`` (``sports.py``) follows it.
+
+``newsmon_paragraph_breaks_v1`` runs before the parser: a line break always ends a
+sentence, so a quote's sentence never runs on into the next paragraph's subject.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from newsmon.nlp.knowledge import KnowledgeBase
 from newsmon.nlp.names import PARTICLES
 
 ENTITY_FIXES = "newsmon_entity_fixes_v1"
+PARAGRAPH_BREAKS = "newsmon_paragraph_breaks_v1"
 _NOT_ENTITIES = re.compile(r"^(@\w+|#\w+|https?://\S+|pic\.twitter\.com/\S+|\S+@\S+\.\w+)$")
 # Labels the small model gives to places by mistake, which the gazetteer may correct.
 _RELABEL_AS_PLACE = frozenset({"PERSON", "ORG", "FAC", "PRODUCT", "WORK_OF_ART", "NORP"})
@@ -244,6 +248,16 @@ def make_entity_fixes(
 PACKAGED_NER = Path(__file__).parent / "ner_model"
 
 
+@Language.component(PARAGRAPH_BREAKS, assigns=["token.is_sent_start"])
+def paragraph_breaks(doc: Doc) -> Doc:
+    """Starts a sentence at the first word after a line break (the parser keeps what is set)."""
+    for token in doc[1:]:
+        before = doc[token.i - 1]
+        if not token.is_space and before.is_space and "\n" in before.text:
+            token.is_sent_start = True
+    return doc
+
+
 def split_at_curly_quotes(nlp: Language) -> None:
     """Curly double quotes end a word wherever they stand: scraped copy drops the space
     after a closing mark (“... in Russia’s court,”the top US official wrote), which left
@@ -291,6 +305,8 @@ def load_pipeline(
     if weights is not None:
         recogniser: Any = nlp.get_pipe("ner")
         recogniser.from_disk(weights, exclude=["vocab"])
+    if "parser" in nlp.pipe_names and PARAGRAPH_BREAKS not in nlp.pipe_names:
+        nlp.add_pipe(PARAGRAPH_BREAKS, before="parser")
     if with_fixes and ENTITY_FIXES not in nlp.pipe_names:
         regions = str(regions_file) if regions_file else None
         entities = str(entities_file) if entities_file else None

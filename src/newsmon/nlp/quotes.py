@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,12 +43,22 @@ CUE_LEMMAS = frozenset(
     call dub label brand term refer dismiss blast slam criticize criticise praise tout
     boast counter concede reveal recount testify shout yell chant read answer wonder
     proclaim lament mock cite caution vow thank apologize apologise acknowledge
-    rule deem characterize characterise decry denounce compare put
+    rule deem characterize characterise decry denounce compare put continue echo
+    allege contend muse portray charge scold brag retort rail sing assure quote exclaim
     """.split()
 )
 DOCUMENT_NOUNS = frozenset(
     "statement release readout communique communiqué report document letter memo filing "
     "transcript post tweet message notice announcement".split()
+)
+# Nouns for what someone said, whose possessor is the speaker: "Trump's claim that “...”".
+SPEECH_NOUNS = frozenset(
+    """
+    claim claims statement statements remark remarks comment comments words assertion
+    assertions charge accusation accusations promise pledge warning warnings description
+    argument contention insistence suggestion vow boast admission characterization
+    characterisation plea tweet tweets message messages answer response reply
+    """.split()
 )
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 _GROUP_PRONOUNS = frozenset({"it", "they", "them"})
@@ -63,7 +74,7 @@ ROLE_NOUNS = frozenset(
     journalist author writer actor actress singer star player coach manager striker
     defenceman defenseman goalkeeper rookie veteran captain winner champion teenager
     woman man mother father wife husband daughter son professor economist analyst scientist
-    researcher doctor
+    researcher doctor lady
     """.split()
 )
 _ROLE_GENDER = {
@@ -77,7 +88,9 @@ _ROLE_TITLES = {"senator": ("sen.", "senator"), "representative": ("rep.", "repr
 _PRONOUN_REACH = 1000
 # And "the senator": a role is given once and referred to for longer.
 _ROLE_REACH = 3000
-_OPENERS = {"“": "”", '"': '"', "«": "»", "„": "“"}
+# Opening marks and the marks that may close them: scraped copy mixes curly and straight
+# marks within one quotation ("If I were managing ...? Absolutely,” Eric Woolson said).
+_OPENERS = {"“": '”"', '"': '"”', "«": "»", "„": "“”"}
 # Closing mark, a dash (horizontal bar, em or en dash), a name, the end of the line;
 # spaces include no-break spaces ("― Jorge Falcon" in web copy).
 _SIGNATURE_AFTER = re.compile(
@@ -91,6 +104,9 @@ _AFTER_CLOSING = re.compile(r"[”\"]?[^\S\n]*,?[^\S\n]*")
 # After a name: an apposition between commas (", a top Trump surrogate,") or none, then a word.
 _APPOSITION_THEN_WORD = re.compile(r"(?:,[^,“”\"\n]{1,100},)?[^\S\n]+(?P<verb>[a-z]+)\b")
 _MAX_NAME_WORDS = 6
+_TITLE_SMALL_WORDS = frozenset({"a", "an", "and", "at", "by", "for", "in", "of", "on", "the", "to", "with"})
+# How far a title or description before a speaker's name may reach ("Tulsa police Chief").
+_DESCRIPTION_CHARS = 60
 _NAME_PARTICLES = frozenset(
     {"al", "bin", "da", "de", "del", "der", "di", "du", "la", "le", "van", "von", "y"}
 )
@@ -125,11 +141,11 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
         i = p_start
         while i < p_end:
             char = text[i]
-            closer = _OPENERS.get(char)
-            if closer is None or (char == '"' and i > p_start and text[i - 1].isalnum()):
+            closers = _OPENERS.get(char)
+            if closers is None or (char == '"' and i > p_start and text[i - 1].isalnum()):
                 i += 1
                 continue
-            end = text.find(closer, i + 1, p_end)
+            end = _first_of(text, closers, i + 1, p_end)
             starts_paragraph = i == p_start
             if end == -1:
                 # News style: a quote running over paragraphs leaves each one unclosed.
@@ -143,6 +159,12 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
         else:
             open_across = False
     return [s for s in spans if _is_quotation(text[s.start : s.end])]
+
+
+def _first_of(text: str, marks: str, start: int, end: int) -> int:
+    """Where the first of ``marks`` stands in ``text[start:end]``, or -1."""
+    found = [at for at in (text.find(mark, start, end) for mark in marks) if at != -1]
+    return min(found, default=-1)
 
 
 def _is_quotation(content: str) -> bool:
@@ -280,6 +302,10 @@ class _EntityIndex:
                 return entity, m_end
         return None
 
+    def mentions_between(self, start: int, end: int) -> list[tuple[int, int, Entity]]:
+        """Mentions starting in ``[start, end)``, in order."""
+        return [m for m in self.mentions if start <= m[0] < end]
+
     def first_after(self, position: int, within: int) -> Entity | None:
         for m_start, _, entity in self.mentions:
             if position <= m_start <= position + within:
@@ -403,13 +429,17 @@ def _attribute(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> Quote:
     if inverted is not None:
         speaker, mention, cue = inverted
     else:
-        cue, subject = _cue_and_subject(doc, span, sentences, index)
+        cue, subject = _governing_cue(doc, span, index) or _cue_and_subject(doc, span, sentences, index)
     if subject is not None:
         speaker, mention = _resolve_speaker(doc, subject, span, index)
     if mention is None:
         according = _according_to(doc, span, sentences, index)
         if according is not None:
             speaker, mention, cue = according[0], according[1], "according to"
+    if mention is None and kind != "partial":
+        introduced = _introduced_before(doc, span, index)
+        if introduced is not None:
+            (speaker, mention), cue = introduced
     if mention is None:
         # No cue: the sentence's own subject ("Clinton's 'Miss Piggy' remark"), or whoever
         # the quote is attached to by a possessive ("Trump's 'thousands of shootings'").
@@ -443,7 +473,8 @@ def _heads(speaker: Entity, mention: Mention, doc: Doc) -> bool:
 
 def _named_right_after(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> tuple[Entity, Mention, str] | None:
     """The wire pattern ``“...,” Flynn, a top Trump surrogate, said``: a person or body named
-    right after the closing mark, an optional apposition, then a cue verb.
+    right after the closing mark, or a person after a title or description ("Tulsa police
+    Chief Chuck Jordan said"), an optional apposition, then a cue verb.
 
     Read from the text rather than the parse, which often hangs the name on a noun inside
     the quote and takes the subject from a quoted show title after the verb.
@@ -453,17 +484,41 @@ def _named_right_after(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> tuple[
     if match is None:
         return None
     start = match.end()
+    for entity, m_start, m_end in _names_after(doc, start, index):
+        verb_match = _APPOSITION_THEN_WORD.match(text, m_end)
+        if verb_match is None:
+            continue
+        verb = doc.char_span(*verb_match.span("verb"))
+        if verb is None or verb.root.pos_ not in ("VERB", "AUX"):
+            continue
+        if verb.root.lemma_.casefold() not in CUE_LEMMAS:
+            continue
+        return entity, Mention(text=text[m_start:m_end], start=m_start, end=m_end), verb.text
+    return None
+
+
+def _names_after(doc: Doc, start: int, index: _EntityIndex) -> Iterator[tuple[Entity, int, int]]:
+    """Who may be named first after ``start``: the person or body whose mention starts
+    there, then people whose names end a description without a verb, comma or possessive
+    ("Tulsa police Chief", "Retired Lt. Gen.", "Trump spokesman")."""
+    text = doc_text(doc)
     named = index.mention_at(start)
-    if named is None or named[0].type not in ("PERSON", "ORG"):
-        return None
-    entity, m_end = named
-    verb_match = _APPOSITION_THEN_WORD.match(text, m_end)
-    if verb_match is None:
-        return None
-    verb = doc.char_span(*verb_match.span("verb"))
-    if verb is None or verb.root.lemma_.casefold() not in CUE_LEMMAS or verb.root.pos_ not in ("VERB", "AUX"):
-        return None
-    return entity, Mention(text=text[start:m_end], start=start, end=m_end), verb.text
+    if named is not None and named[0].type in ("PERSON", "ORG"):
+        yield named[0], start, named[1]
+    for m_start, m_end, entity in index.mentions_between(start + 1, start + _DESCRIPTION_CHARS):
+        if entity.type != "PERSON" or text.startswith(("'s", "’s"), m_end):
+            continue
+        before = doc.char_span(start, m_start, alignment_mode="expand")
+        if before is None or any(_a_verb_or_break(t) for t in before):
+            return
+        yield entity, m_start, m_end
+        return
+
+
+def _a_verb_or_break(token: Token) -> bool:
+    """A lower-case verb (capitalised words of a title are often tagged verbs: "Tulsa") or
+    punctuation that ends a description."""
+    return (token.pos_ in ("VERB", "AUX") and token.is_lower) or token.text in ',;:“”"' or token.is_space
 
 
 def _signature_after(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> dict[str, Any] | None:
@@ -539,6 +594,34 @@ def _outside(token: Token, span: QuoteSpan) -> bool:
     return not (span.start - 1 <= token.idx < span.end + 1)
 
 
+def _governing_cue(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> tuple[str, Token] | None:
+    """The cue the quotation hangs from in the parse, and its subject, when that subject
+    names someone: "Flynn said Trump was “absolutely right” when he said..." is Flynn's
+    (the nearer "he said" only stands beside it), "Donald Trump's claim that there have
+    been “thousands of shootings”" is Trump's."""
+    inside = doc.char_span(span.start, span.end, alignment_mode="contract")
+    if inside is None or len(inside) == 0:
+        return None
+    found: tuple[str, Token] | None = None
+    for ancestor in inside.root.ancestors:
+        if not _outside(ancestor, span):
+            continue
+        if ancestor.pos_ in ("VERB", "AUX") and ancestor.lemma_.casefold() in CUE_LEMMAS:
+            subject = _subject_of(ancestor, span)
+            if subject is None or not _names_someone(doc, subject, span, index):
+                break
+            if subject.lower_ not in _GROUP_PRONOUNS:
+                return _cue_text(ancestor), subject
+            # "She says it underscores that Trump is “unfit”": hers, if an outer cue says so.
+            found = found or (_cue_text(ancestor), subject)
+        elif ancestor.pos_ == "NOUN" and ancestor.lower_ in SPEECH_NOUNS:
+            owner = next((c for c in ancestor.children if c.dep_ == "poss"), None)
+            if owner is not None and _names_someone(doc, owner, span, index):
+                return found or (ancestor.text, owner)
+            break
+    return found
+
+
 def _cue_and_subject(
     doc: Doc, span: QuoteSpan, sentences: list[Span], index: _EntityIndex
 ) -> tuple[str | None, Token | None]:
@@ -560,6 +643,46 @@ def _cue_and_subject(
         if subject is not None:
             return _cue_text(token), subject
     return (_cue_text(candidates[0][1]), None) if candidates else (None, None)
+
+
+def _introduced_before(
+    doc: Doc, span: QuoteSpan, index: _EntityIndex
+) -> tuple[tuple[Entity | None, Mention | None], str] | None:
+    """A quotation introduced by a colon in its own sentence ("McConnell delivered a blunt
+    message: “...”"), or opening its sentence after the sentence that introduces it: in
+    the same paragraph ("..., digital consultant Phil Musser says. “Several surveys..."),
+    or at the end of the paragraph before, ending with a colon ("Jared Potts echoed:")."""
+    sentences, starts = _sentence_index(doc)
+    at = bisect_right(starts, span.start) - 1
+    if at < 1:
+        return None
+    text = doc_text(doc)
+    own = sentences[at]
+    lead = text[own.start_char : span.start].strip(' “"')
+    if lead.endswith(":"):
+        # "McConnell delivered a blunt message to Trump: “It's time to...”"
+        verbs = [t for t in own if t.idx < span.start and t.pos_ in ("VERB", "AUX")]
+        for verb in reversed(verbs):
+            subject = _subject_of(verb, span)
+            if subject is not None and _names_someone(doc, subject, span, index):
+                return _resolve_speaker(doc, subject, span, index), _cue_text(verb)
+        return None
+    if lead != "":
+        return None
+    before = sentences[at - 1]
+    gap = text[before.end_char : own.start_char]
+    said = text[before.start_char : before.end_char].rstrip()
+    if "\n" in gap and not said.endswith(":"):
+        return None
+    if any(mark in said for mark in '“”"'):
+        return None  # a quotation of its own: the earlier quotation's speaker carries on
+    for token in before:
+        if token.lemma_.casefold() not in CUE_LEMMAS or token.pos_ not in ("VERB", "AUX"):
+            continue
+        subject = _subject_of(token, span)
+        if subject is not None and _names_someone(doc, subject, span, index):
+            return _resolve_speaker(doc, subject, span, index), _cue_text(token)
+    return None
 
 
 def _cue_text(token: Token) -> str:
@@ -589,7 +712,17 @@ def _names_someone(doc: Doc, subject: Token, span: QuoteSpan, index: _EntityInde
     if index.covering(start, end) is not None:
         return True
     lowered = subject.text.casefold()
-    return lowered in _PERSON_PRONOUNS | _GROUP_PRONOUNS or lowered in DOCUMENT_NOUNS or _a_role(subject)
+    if lowered in _PERSON_PRONOUNS | _GROUP_PRONOUNS or lowered in DOCUMENT_NOUNS or _a_role(subject):
+        return True
+    antecedent = _antecedent(subject)
+    return antecedent is not None and _names_someone(doc, antecedent, span, index)
+
+
+def _antecedent(subject: Token) -> Token | None:
+    """What a relative pronoun subject stands for: "Rubio, who mused that..." -> Rubio."""
+    if subject.lower_ == "who" and subject.head.dep_ == "relcl" and subject.head.head is not subject.head:
+        return subject.head.head
+    return None
 
 
 def _a_role(subject: Token) -> bool:
@@ -638,6 +771,9 @@ def _resolve_speaker(
         return (found[0] if found else None), mention
     if lowered in DOCUMENT_NOUNS:
         return _document_author(doc, start, index), mention
+    antecedent = _antecedent(subject)
+    if antecedent is not None:
+        return _resolve_speaker(doc, antecedent, span, index)[0], mention
     return None, mention
 
 
@@ -678,7 +814,17 @@ def _possessive_before(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> tuple[
     entity = index.covering(start, end)
     if entity is None or entity.type not in ("PERSON", "ORG"):
         return None
+    if entity.type == "ORG" and _looks_like_a_title(doc_text(doc)[span.start : span.end]):
+        return None  # an organisation's programme or publication: Fox News's “Fox and Friends”
     return entity, Mention(text=doc_text(doc)[start:end], start=start, end=end)
+
+
+def _looks_like_a_title(content: str) -> bool:
+    """A few words, each capitalised but for short function words ("Face the Nation")."""
+    words = content.strip(" ,.!?;:").split()
+    return 0 < len(words) <= _MAX_NAME_WORDS and all(
+        word[0].isupper() or word in _TITLE_SMALL_WORDS or not word[0].isalpha() for word in words
+    )
 
 
 def _sentence_subject(

@@ -1,0 +1,109 @@
+"""Which words of an article name a quotation's speaker, on real PolNeAR articles: one test
+per kind of cue the mention-level score (`newsmon eval quotes`) showed missed or misread."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from newsmon.models.article import Article
+from newsmon.models.enrichment import Quote
+from newsmon.nlp.enrich import Enricher
+from newsmon.nlp.quotes import find_quote_spans
+from tests.helpers import shared_file
+
+
+@cache
+def _text(split: str, stem: str) -> str:
+    folder = shared_file(f"polnear/{split}/text")
+    return next(folder.glob(f"{stem}*.txt")).read_text(encoding="utf-8")
+
+
+def _quote(enricher: Enricher, split: str, stem: str, start_words: str) -> Quote:
+    text = _text(split, stem)
+    enrichment = enricher.annotate(Article(body=text, title=""), enricher.nlp(text))
+    return next(q for q in enrichment.quotes if q.text.startswith(start_words))
+
+
+def test_a_line_break_ends_the_sentence_before_the_next_paragraphs_subject(enricher: Enricher) -> None:
+    # '“Republicans will stop at nothing ...”\n\nDemocrats also blasted Oversight': the
+    # parse ran the quote's sentence on into the next paragraph and took "Democrats".
+    quote = _quote(enricher, "dev", "politico_2016-09-23_partisan", "Republicans will stop at nothing")
+    assert quote.speaker == "Elijah Cummings"
+
+
+def test_a_title_or_description_before_the_name(enricher: Enricher) -> None:
+    # '“I will just make this promise to you: ...,” Tulsa police Chief Chuck Jordan said
+    # Monday. “I want to assure our community ...”'
+    stem = "huff-post_2016-09-20_hillary-clinton"
+    assert _quote(enricher, "dev", stem, "I will just make this promise").speaker == "Chuck Jordan"
+    assert _quote(enricher, "dev", stem, "I want to assure our community").speaker == "Chuck Jordan"
+
+
+def test_a_quotation_opened_straight_and_closed_curly_is_one_quotation() -> None:
+    # '"If I were managing the campaign, ...? Absolutely,” Eric Woolson, ..., said of Cruz.'
+    text = _text("train", "politico_2016-01-27_the-steep-cost")
+    contents = [text[s.start : s.end] for s in find_quote_spans(text)]
+    assert any(c.startswith("If I were managing") and c.endswith("Absolutely,") for c in contents)
+
+
+def test_the_speaker_after_a_mixed_quotation(enricher: Enricher) -> None:
+    quote = _quote(enricher, "train", "politico_2016-01-27_the-steep-cost", "If I were managing")
+    assert quote.speaker == "Eric Woolson"
+
+
+def test_a_paragraph_ending_in_a_colon_introduces_the_next(enricher: Enricher) -> None:
+    # "17-year-old Jared Potts echoed:\n\n“He speaks his mind, ...”"
+    quote = _quote(enricher, "train", "breitbart_2015-12-04_bellwether", "He speaks his mind")
+    assert quote.speaker == "Jared Potts"
+
+
+def test_a_colon_in_the_quotations_own_sentence(enricher: Enricher) -> None:
+    # 'Senate Majority Leader Mitch McConnell, R-Ky., delivered a blunt message to Trump:
+    # "It's time to quit attacking ..."', after a quote of Scott Walker's.
+    quote = _quote(enricher, "train", "usa-today_2016-06-09_trump-tries", "It's time to quit")
+    assert quote.speaker == "Mitch McConnell"
+
+
+def test_the_cue_the_quotation_hangs_from_not_the_nearest(enricher: Enricher) -> None:
+    # 'Retired Lt. Gen. Michael Flynn said Donald Trump was “absolutely right” when he said
+    # Wednesday night that under President Barack Obama, “the generals have been reduced
+    # to rubble.”': the first is Flynn's, the second Trump's.
+    stem = "politico_2016-09-08_flynn"
+    assert _quote(enricher, "dev", stem, "absolutely right").speaker == "Michael Flynn"
+    assert _quote(enricher, "dev", stem, "the generals have been").speaker == "Donald Trump"
+
+
+def test_an_organisations_programme_is_no_speaker(enricher: Enricher) -> None:
+    # '..., Flynn, a top Trump surrogate, said Thursday morning on Fox News’s “Fox and
+    # Friends.” “I mean, there's a lot of frustration ...”': still Flynn, not Fox News.
+    quote = _quote(enricher, "dev", "politico_2016-09-08_flynn", "I mean, there's a lot")
+    assert quote.speaker == "Michael Flynn"
+
+
+def test_whose_claim_it_is(enricher: Enricher) -> None:
+    # "Politifact did a fact-check on Donald Trump’s claim that there have been “thousands
+    # of shootings” in gun-controlled Chicago"
+    quote = _quote(enricher, "dev", "breitbart_2016-09-29_politifact", "thousands of shootings")
+    assert quote.speaker == "Donald Trump"
+
+
+def test_who_stands_for_the_person_it_follows(enricher: Enricher) -> None:
+    # 'Sen. Marco Rubio of Florida, who mused in Thursday night's Republican debate that
+    # Clinton was "disqualified from being the commander in chief"'
+    quote = _quote(enricher, "train", "wash-post_2016-01-31_state-calls", "disqualified from being")
+    assert quote.speaker == "Marco Rubio"
+    assert quote.speaker_mention is not None and quote.speaker_mention.text == "who"
+
+
+def test_she_says_it_underscores_is_hers(enricher: Enricher) -> None:
+    # 'She says it underscores that Trump is “temperamentally unfit to be commander-in-chief.”'
+    quote = _quote(enricher, "dev", "breitbart_2016-09-30_the-latest", "temperamentally unfit")
+    assert quote.speaker == "Hillary Clinton"
+
+
+def test_she_continued(enricher: Enricher) -> None:
+    # '“Maybe I can, by speaking directly to white people, say, look, this is not who we
+    # are,” she continued.'
+    quote = _quote(enricher, "dev", "huff-post_2016-09-20_hillary-clinton", "Maybe I can, by speaking")
+    assert quote.speaker == "Hillary Clinton"
+    assert quote.cue == "continued"
