@@ -146,6 +146,10 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
                 i += 1
                 continue
             end = _first_of(text, closers, i + 1, p_end)
+            if end == -1 and char == '"' and "“" in text[i + 1 : p_end]:
+                # An excerpt's straight mark left open over curly quotations: those are the quotes.
+                i += 1
+                continue
             starts_paragraph = i == p_start
             if end == -1:
                 # News style: a quote running over paragraphs leaves each one unclosed.
@@ -162,8 +166,20 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
 
 
 def _first_of(text: str, marks: str, start: int, end: int) -> int:
-    """Where the first of ``marks`` stands in ``text[start:end]``, or -1."""
-    found = [at for at in (text.find(mark, start, end) for mark in marks) if at != -1]
+    """Where the first of ``marks`` closing a quotation stands in ``text[start:end]``, or -1.
+    A mark of the other kind than the opening one closes only when it cannot open or
+    close a quotation nested inside: a curly closing mark with a curly opening one before
+    it closes that one ('"... comes across as “too loud” or “too shrill.”"'), a straight
+    mark before a word opens one ('“He said "no" to me”')."""
+    found = []
+    for mark in marks:
+        at = text.find(mark, start, end)
+        if mark == "”" and "“" in text[start:at]:
+            continue
+        while mark == '"' and at != -1 and at + 1 < end and text[at + 1].isalnum():
+            at = text.find(mark, at + 1, end)
+        if at != -1:
+            found.append(at)
     return min(found, default=-1)
 
 
@@ -633,7 +649,8 @@ def _cue_and_subject(
             if not _outside(token, span):
                 continue
             distance = min(abs(token.idx - span.start), abs(token.idx - span.end))
-            candidates.append((distance, token, _subject_of(token, span)))
+            subject = _subject_of(token, span) or _name_just_before(doc, token, span, index)
+            candidates.append((distance, token, subject))
     candidates.sort(key=lambda c: c[0])
     # Prefer the nearest cue whose subject names someone; else the nearest cue at all.
     for _, token, subject in candidates:
@@ -683,6 +700,18 @@ def _introduced_before(
         if subject is not None and _names_someone(doc, subject, span, index):
             return _resolve_speaker(doc, subject, span, index), _cue_text(token)
     return None
+
+
+def _name_just_before(doc: Doc, verb: Token, span: QuoteSpan, index: _EntityIndex) -> Token | None:
+    """The last word of a person's or body's name standing right before a cue the parse gave
+    no subject ("In March, Trump blasted Disney": "blasted" taken for an adjective)."""
+    if verb.i == 0:
+        return None
+    previous = doc[verb.i - 1]
+    holder = index.holding(previous.idx)
+    if holder is None or holder.type not in ("PERSON", "ORG") or not _outside(previous, span):
+        return None
+    return previous
 
 
 def _cue_text(token: Token) -> str:
