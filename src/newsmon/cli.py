@@ -417,7 +417,7 @@ def evaluate(
     data: Annotated[Path, typer.Option(help="Folder of the real annotated data")] = Path("../shared/data"),
     baseline: Annotated[bool, typer.Option(help="Also run textacy's quote baseline")] = True,
     polnear_split: Annotated[
-        str, typer.Option(help="PolNeAR split for quotes: dev (tuned on) or train (a check never tuned on)")
+        str, typer.Option(help="PolNeAR split for quotes: dev (tuned on) or train (a wider check)")
     ] = "dev",
 ) -> None:
     """Measure extraction quality on real annotated data and print the figures."""
