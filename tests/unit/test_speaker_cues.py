@@ -107,3 +107,28 @@ def test_she_continued(enricher: Enricher) -> None:
     quote = _quote(enricher, "dev", "huff-post_2016-09-20_hillary-clinton", "Maybe I can, by speaking")
     assert quote.speaker == "Hillary Clinton"
     assert quote.cue == "continued"
+
+
+def test_curly_quotations_nested_in_a_straight_one_stay_inside_it() -> None:
+    # '"I’ve learned that ... It comes across as “too loud” or “too shrill” or “too this”
+    # or “too that.”"': one quotation, not one ending at "too loud”.
+    text = _text("dev", "huff-post_2016-09-26_one-tweet")
+    contents = [text[s.start : s.end] for s in find_quote_spans(text)]
+    assert any(c.startswith("I’ve learned that") and c.endswith("“too that.”") for c in contents)
+    assert "too shrill" not in contents
+
+
+def test_an_excerpts_open_straight_mark_leaves_the_curly_quotations_inside() -> None:
+    # An excerpt opened with a straight mark and never closed: 'On her discharge papers, in
+    # a box labeled “medical problem,” a doctor had typed “homicidal ideation.”'
+    text = _text("dev", "breitbart_2016-10-02_washington-post")
+    contents = [text[s.start : s.end] for s in find_quote_spans(text)]
+    assert "medical problem," in contents
+    assert "homicidal ideation." in contents
+
+
+def test_a_name_right_before_a_cue_the_parse_missed(enricher: Enricher) -> None:
+    # 'In March, Trump blasted Disney for its “outrageous practices”': the parse takes
+    # "blasted" for an adjective of "Disney".
+    quote = _quote(enricher, "train", "breitbart_2016-05-18_trump-s-investments", "outrageous practices")
+    assert quote.speaker == "Donald Trump"

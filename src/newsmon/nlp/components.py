@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import numpy
+from spacy.attrs import IS_SPACE, SENT_START
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
@@ -251,10 +253,15 @@ PACKAGED_NER = Path(__file__).parent / "ner_model"
 @Language.component(PARAGRAPH_BREAKS, assigns=["token.is_sent_start"])
 def paragraph_breaks(doc: Doc) -> Doc:
     """Starts a sentence at the first word after a line break (the parser keeps what is set)."""
-    for token in doc[1:]:
-        before = doc[token.i - 1]
-        if not token.is_space and before.is_space and "\n" in before.text:
-            token.is_sent_start = True
+    spaces = doc.to_array(IS_SPACE)
+    breaks = [
+        int(i) + 1 for i in numpy.flatnonzero(spaces[:-1]) if not spaces[i + 1] and "\n" in doc[int(i)].text
+    ]
+    if breaks:
+        starts = doc.to_array(SENT_START)  # 1 where a sentence starts, else 0 (nothing parsed yet)
+        starts[breaks] = 1
+        # One column per attribute; spaCy's stubs type to_array as floats.
+        doc.from_array([SENT_START], cast(Any, starts.reshape(-1, 1)))
     return doc
 
 
