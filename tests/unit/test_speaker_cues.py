@@ -132,3 +132,14 @@ def test_a_name_right_before_a_cue_the_parse_missed(enricher: Enricher) -> None:
     # "blasted" for an adjective of "Disney".
     quote = _quote(enricher, "train", "breitbart_2016-05-18_trump-s-investments", "outrageous practices")
     assert quote.speaker == "Donald Trump"
+
+
+def test_nested_marks_of_the_other_kind_do_not_close_a_quotation() -> None:
+    cases = {
+        '“He said "no" to me,” she said.': 'He said "no" to me,',
+        '"I said “too loud” or “too shrill.”" he said': "I said “too loud” or “too shrill.”",
+        '"If I were managing? Absolutely,” Eric Woolson said.': "If I were managing? Absolutely,",
+        "„Wir schaffen das“, sagte sie.": "Wir schaffen das",
+    }
+    for text, content in cases.items():
+        assert [text[s.start : s.end] for s in find_quote_spans(text)] == [content]

@@ -145,7 +145,7 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
             if closers is None or (char == '"' and i > p_start and text[i - 1].isalnum()):
                 i += 1
                 continue
-            end = _first_of(text, closers, i + 1, p_end)
+            end = _first_of(text, char, i + 1, p_end)
             if end == -1 and char == '"' and "“" in text[i + 1 : p_end]:
                 # An excerpt's straight mark left open over curly quotations: those are the quotes.
                 i += 1
@@ -165,19 +165,21 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
     return [s for s in spans if _is_quotation(text[s.start : s.end])]
 
 
-def _first_of(text: str, marks: str, start: int, end: int) -> int:
-    """Where the first of ``marks`` closing a quotation stands in ``text[start:end]``, or -1.
-    A mark of the other kind than the opening one closes only when it cannot open or
-    close a quotation nested inside: a curly closing mark with a curly opening one before
-    it closes that one ('"... comes across as “too loud” or “too shrill.”"'), a straight
-    mark before a word opens one ('“He said "no" to me”')."""
+def _first_of(text: str, opener: str, start: int, end: int) -> int:
+    """Where the first mark closing ``opener`` stands in ``text[start:end]``, or -1. A mark
+    of the other kind (curly after a straight opening mark, straight after a curly one)
+    closes only where it cannot belong to a quotation nested inside: not a curly closing
+    mark after a curly opening one ('"... comes across as “too loud” or “too shrill.”"'),
+    not a straight mark before a word ('“He said "no" to me”')."""
     found = []
-    for mark in marks:
+    for mark in _OPENERS[opener]:
         at = text.find(mark, start, end)
-        if mark == "”" and "“" in text[start:at]:
+        other_kind = (mark == '"') != (opener == '"')
+        if other_kind and mark == "”" and "“" in text[start : max(start, at)]:
             continue
-        while mark == '"' and at != -1 and at + 1 < end and text[at + 1].isalnum():
-            at = text.find(mark, at + 1, end)
+        while other_kind and mark == '"' and at != -1 and at + 1 < end and text[at + 1].isalnum():
+            partner = text.find(mark, at + 1, end)  # the nested quotation's own closing mark
+            at = text.find(mark, partner + 1, end) if partner != -1 else -1
         if at != -1:
             found.append(at)
     return min(found, default=-1)
