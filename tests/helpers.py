@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,13 @@ def shared_file(relative: str) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@cache
+def polnear_text(stem: str, split: str = "dev") -> str:
+    """The text of the PolNeAR article of ``split`` whose file name starts with ``stem``."""
+    folder = shared_file(f"polnear/{split}/text")
+    return next(folder.glob(f"{stem}*.txt")).read_text(encoding="utf-8")
 
 
 def real_article_lines(count: int, relative: str = "provenance/provenance_articles.jsonl") -> list[bytes]:

@@ -3,23 +3,15 @@ per kind of cue the mention-level score (`newsmon eval quotes`) showed missed or
 
 from __future__ import annotations
 
-from functools import cache
-
 from newsmon.models.article import Article
 from newsmon.models.enrichment import Quote
 from newsmon.nlp.enrich import Enricher
 from newsmon.nlp.quotes import find_quote_spans
-from tests.helpers import shared_file
-
-
-@cache
-def _text(split: str, stem: str) -> str:
-    folder = shared_file(f"polnear/{split}/text")
-    return next(folder.glob(f"{stem}*.txt")).read_text(encoding="utf-8")
+from tests.helpers import polnear_text
 
 
 def _quote(enricher: Enricher, split: str, stem: str, start_words: str) -> Quote:
-    text = _text(split, stem)
+    text = polnear_text(stem, split)
     enrichment = enricher.annotate(Article(body=text, title=""), enricher.nlp(text))
     return next(q for q in enrichment.quotes if q.text.startswith(start_words))
 
@@ -41,7 +33,7 @@ def test_a_title_or_description_before_the_name(enricher: Enricher) -> None:
 
 def test_a_quotation_opened_straight_and_closed_curly_is_one_quotation() -> None:
     # '"If I were managing the campaign, ...? Absolutely,” Eric Woolson, ..., said of Cruz.'
-    text = _text("train", "politico_2016-01-27_the-steep-cost")
+    text = polnear_text("politico_2016-01-27_the-steep-cost", "train")
     contents = [text[s.start : s.end] for s in find_quote_spans(text)]
     assert any(c.startswith("If I were managing") and c.endswith("Absolutely,") for c in contents)
 
@@ -112,7 +104,7 @@ def test_she_continued(enricher: Enricher) -> None:
 def test_curly_quotations_nested_in_a_straight_one_stay_inside_it() -> None:
     # '"I’ve learned that ... It comes across as “too loud” or “too shrill” or “too this”
     # or “too that.”"': one quotation, not one ending at "too loud”.
-    text = _text("dev", "huff-post_2016-09-26_one-tweet")
+    text = polnear_text("huff-post_2016-09-26_one-tweet", "dev")
     contents = [text[s.start : s.end] for s in find_quote_spans(text)]
     assert any(c.startswith("I’ve learned that") and c.endswith("“too that.”") for c in contents)
     assert "too shrill" not in contents
@@ -121,7 +113,7 @@ def test_curly_quotations_nested_in_a_straight_one_stay_inside_it() -> None:
 def test_an_excerpts_open_straight_mark_leaves_the_curly_quotations_inside() -> None:
     # An excerpt opened with a straight mark and never closed: 'On her discharge papers, in
     # a box labeled “medical problem,” a doctor had typed “homicidal ideation.”'
-    text = _text("dev", "breitbart_2016-10-02_washington-post")
+    text = polnear_text("breitbart_2016-10-02_washington-post", "dev")
     contents = [text[s.start : s.end] for s in find_quote_spans(text)]
     assert "medical problem," in contents
     assert "homicidal ideation." in contents

@@ -3,22 +3,14 @@ the canonical-speaker gold showed (speakers_gold.yaml, `newsmon eval speakers`).
 
 from __future__ import annotations
 
-from functools import cache
-
 from newsmon.models.article import Article
 from newsmon.models.enrichment import Enrichment
 from newsmon.nlp.enrich import Enricher
-from tests.helpers import shared_file
-
-
-@cache
-def _text(stem: str) -> str:
-    folder = shared_file("polnear/dev/text")
-    return next(folder.glob(f"{stem}*.txt")).read_text(encoding="utf-8")
+from tests.helpers import polnear_text
 
 
 def _enriched(enricher: Enricher, stem: str) -> Enrichment:
-    text = _text(stem)
+    text = polnear_text(stem)
     return enricher.annotate(Article(body=text, title=""), enricher.nlp(text))
 
 
@@ -100,8 +92,7 @@ def test_a_person_named_by_their_role_is_the_person_given_that_role(enricher: En
 def test_as_he_puts_it_is_a_cue(enricher: Enricher) -> None:
     # "That's because, as he puts it, "the best thing we have going for us" is ...": the
     # pronoun of "puts" is the speaker (PolNeAR train), Donald Trump named before.
-    path = next(shared_file("polnear/train/text").glob("wash-post_2016-04-23_one-policy-that-trump*.txt"))
-    text = path.read_text(encoding="utf-8")
+    text = polnear_text("wash-post_2016-04-23_one-policy-that-trump", "train")
     quotes = enricher.annotate(Article(body=text, title=""), enricher.nlp(text)).quotes
     quote = next(q for q in quotes if q.text.startswith("the best thing we have going"))
     assert quote.speaker_mention is not None and quote.speaker_mention.text == "he"

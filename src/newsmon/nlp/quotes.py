@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -507,9 +507,7 @@ def _named_right_after(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> tuple[
         if verb_match is None:
             continue
         verb = doc.char_span(*verb_match.span("verb"))
-        if verb is None or verb.root.pos_ not in ("VERB", "AUX"):
-            continue
-        if verb.root.lemma_.casefold() not in CUE_LEMMAS:
+        if verb is None or not _is_cue(verb.root):
             continue
         return entity, Mention(text=text[m_start:m_end], start=m_start, end=m_end), verb.text
     return None
@@ -557,9 +555,14 @@ def _signature_after(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> dict[str
 def _looks_like_a_name(text: str) -> bool:
     """Capitalised words (name particles aside): "Karen Bobadilla", "Osama bin Laden";
     not a clause after a dash ("— and they did")."""
-    words = text.split()
+    return _capitalised_words(text.split(), _NAME_PARTICLES)
+
+
+def _capitalised_words(words: list[str], small: frozenset[str], symbols: bool = False) -> bool:
+    """A few words (a name's length at most), each capitalised but for ``small`` ones (and,
+    with ``symbols``, words that do not start with a letter: "Commander-in-Chief Forum")."""
     return 0 < len(words) <= _MAX_NAME_WORDS and all(
-        word[0].isupper() or word in _NAME_PARTICLES for word in words
+        word[0].isupper() or word in small or (symbols and not word[0].isalpha()) for word in words
     )
 
 
@@ -624,7 +627,7 @@ def _governing_cue(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> tuple[str,
     for ancestor in inside.root.ancestors:
         if not _outside(ancestor, span):
             continue
-        if ancestor.pos_ in ("VERB", "AUX") and ancestor.lemma_.casefold() in CUE_LEMMAS:
+        if _is_cue(ancestor):
             subject = _subject_of(ancestor, span)
             if subject is None or not _names_someone(doc, subject, span, index):
                 break
@@ -646,9 +649,7 @@ def _cue_and_subject(
     candidates: list[tuple[int, Token, Token | None]] = []
     for sentence in sentences:
         for token in sentence:
-            if token.lemma_.casefold() not in CUE_LEMMAS or token.pos_ not in ("VERB", "AUX"):
-                continue
-            if not _outside(token, span):
+            if not _is_cue(token) or not _outside(token, span):
                 continue
             distance = min(abs(token.idx - span.start), abs(token.idx - span.end))
             subject = _subject_of(token, span) or _name_just_before(doc, token, span, index)
@@ -681,11 +682,7 @@ def _introduced_before(
     if lead.endswith(":"):
         # "McConnell delivered a blunt message to Trump: “It's time to...”"
         verbs = [t for t in own if t.idx < span.start and t.pos_ in ("VERB", "AUX")]
-        for verb in reversed(verbs):
-            subject = _subject_of(verb, span)
-            if subject is not None and _names_someone(doc, subject, span, index):
-                return _resolve_speaker(doc, subject, span, index), _cue_text(verb)
-        return None
+        return _first_named_subject(doc, reversed(verbs), span, index)
     if lead != "":
         return None
     before = sentences[at - 1]
@@ -695,13 +692,23 @@ def _introduced_before(
         return None
     if any(mark in said for mark in '“”"'):
         return None  # a quotation of its own: the earlier quotation's speaker carries on
-    for token in before:
-        if token.lemma_.casefold() not in CUE_LEMMAS or token.pos_ not in ("VERB", "AUX"):
-            continue
-        subject = _subject_of(token, span)
+    return _first_named_subject(doc, (t for t in before if _is_cue(t)), span, index)
+
+
+def _first_named_subject(
+    doc: Doc, verbs: Iterable[Token], span: QuoteSpan, index: _EntityIndex
+) -> tuple[tuple[Entity | None, Mention | None], str] | None:
+    """The speaker and cue of the first of ``verbs`` whose subject names someone."""
+    for verb in verbs:
+        subject = _subject_of(verb, span)
         if subject is not None and _names_someone(doc, subject, span, index):
-            return _resolve_speaker(doc, subject, span, index), _cue_text(token)
+            return _resolve_speaker(doc, subject, span, index), _cue_text(verb)
     return None
+
+
+def _is_cue(token: Token) -> bool:
+    """A verb of saying ("said", "told", "insisted")."""
+    return token.pos_ in ("VERB", "AUX") and token.lemma_.casefold() in CUE_LEMMAS
 
 
 def _name_just_before(doc: Doc, verb: Token, span: QuoteSpan, index: _EntityIndex) -> Token | None:
@@ -852,10 +859,7 @@ def _possessive_before(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> tuple[
 
 def _looks_like_a_title(content: str) -> bool:
     """A few words, each capitalised but for short function words ("Face the Nation")."""
-    words = content.strip(" ,.!?;:").split()
-    return 0 < len(words) <= _MAX_NAME_WORDS and all(
-        word[0].isupper() or word in _TITLE_SMALL_WORDS or not word[0].isalpha() for word in words
-    )
+    return _capitalised_words(content.strip(" ,.!?;:").split(), _TITLE_SMALL_WORDS, symbols=True)
 
 
 def _sentence_subject(
