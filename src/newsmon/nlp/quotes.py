@@ -669,9 +669,9 @@ def _introduced_before(
     doc: Doc, span: QuoteSpan, index: _EntityIndex
 ) -> tuple[tuple[Entity | None, Mention | None], str] | None:
     """A quotation introduced by a colon in its own sentence ("McConnell delivered a blunt
-    message: “...”"), or opening its sentence after the sentence that introduces it: in
-    the same paragraph ("..., digital consultant Phil Musser says. “Several surveys..."),
-    or at the end of the paragraph before, ending with a colon ("Jared Potts echoed:")."""
+    message: “...”"), or opening its sentence right after a sentence with a cue whose
+    subject names someone, in the same paragraph ("..., digital consultant Phil Musser
+    says. “Several surveys...") or ending the paragraph before ("Jared Potts echoed:")."""
     sentences, starts = _sentence_index(doc)
     at = bisect_right(starts, span.start) - 1
     if at < 1:
@@ -685,14 +685,10 @@ def _introduced_before(
         return _first_named_subject(doc, reversed(verbs), span, index)
     if lead != "":
         return None
-    before = sentences[at - 1]
-    gap = text[before.end_char : own.start_char]
-    said = text[before.start_char : before.end_char].rstrip()
-    if "\n" in gap and not said.endswith(":"):
-        return None
-    if any(mark in said for mark in '“”"'):
+    said = sentences[at - 1]
+    if any(mark in said.text for mark in '“”"'):
         return None  # a quotation of its own: the earlier quotation's speaker carries on
-    return _first_named_subject(doc, (t for t in before if _is_cue(t)), span, index)
+    return _first_named_subject(doc, (t for t in said if _is_cue(t)), span, index)
 
 
 def _first_named_subject(
