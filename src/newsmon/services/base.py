@@ -79,4 +79,9 @@ class LocalService(ABC):
         return f"{self.name} ready at {self.address} (logs: {self.log_dir})"
 
     def stop(self) -> str:
-        return f"{self.name} stopped" if self.process.stop() else f"{self.name} was not running"
+        """Stop the process and wait until its port is free, so that a start may follow."""
+        if not self.process.stop():
+            return f"{self.name} was not running"
+        if not wait_until(lambda: not port_is_open(self.host, self.port), self.services.start_timeout):
+            raise ServiceError(f"{self.name} stopped, but port {self.port} is still taken")
+        return f"{self.name} stopped"

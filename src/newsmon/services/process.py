@@ -184,11 +184,18 @@ def _alive(pid: int) -> bool:
 
 
 def _is_zombie(pid: int) -> bool:
+    """True when the whole process has exited and only its exit status is left.
+
+    A multi-threaded process (a JVM) shows its leader thread as a zombie while the other
+    threads are still tearing down, holding its sockets: it is a zombie only once its
+    leader is the last task left.
+    """
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
+        tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return False
-    return stat.rsplit(")", 1)[-1].split()[0] == "Z"
+    return stat.rsplit(")", 1)[-1].split()[0] == "Z" and tasks == [str(pid)]
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:
