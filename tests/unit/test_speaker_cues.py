@@ -135,3 +135,44 @@ def test_nested_marks_of_the_other_kind_do_not_close_a_quotation() -> None:
     }
     for text, content in cases.items():
         assert [text[s.start : s.end] for s in find_quote_spans(text)] == [content]
+
+
+def _quotes(enricher: Enricher, split: str, stem: str) -> list[Quote]:
+    text = polnear_text(stem, split)
+    return enricher.annotate(Article(body=text, title=""), enricher.nlp(text)).quotes
+
+
+def test_marks_with_no_cue_and_no_one_to_say_them_hold_no_quote(enricher: Enricher) -> None:
+    # 'why are you voting for Trump, unless simply because "she" is a "he"? A loud-mouthed,
+    # white "he."': scare quotes.
+    texts = [q.text for q in _quotes(enricher, "dev", "usa-today_2016-09-29_can-you")]
+    assert not {"she", "he", "he."} & set(texts)
+
+
+def test_a_show_named_in_marks_is_no_quote_of_the_sentences_subject(enricher: Enricher) -> None:
+    # 'Omarosa Manigault, perhaps the most famous graduate of Trump's reality television
+    # show, "The Apprentice."'
+    quotes = _quotes(enricher, "train", "wash-post_2016-04-17_donald-trump-is-not")
+    assert not [q for q in quotes if q.text.startswith("The Apprentice")]
+
+
+def test_a_pronoun_and_cue_right_after_a_question(enricher: Enricher) -> None:
+    # '“You winning?” she said, but Kevin was drifting off again': the parse ends the
+    # sentence at the question; the cue after it is still the quotation's.
+    quote = _quote(enricher, "dev", "breitbart_2016-10-02_washington-post", "You winning?")
+    assert quote.speaker_mention is not None and quote.speaker_mention.text == "she"
+
+
+def test_whoever_the_subject_of_a_cue_right_after_the_quotation_names(enricher: Enricher) -> None:
+    # '...: “Parallel to our union's progress for flight attendants, ...,” the union wrote.'
+    quote = _quote(enricher, "dev", "politico_2016-09-30_flight-attendants", "Parallel to our union")
+    assert quote.speaker_mention is not None and quote.speaker_mention.text == "the union"
+
+
+def test_a_cue_in_a_clause_of_time_is_not_the_quotations(enricher: Enricher) -> None:
+    # 'footage of Trump saying during the debate last week, “That makes me smart,” when
+    # Clinton blasted him'; 'When Clinton noted that Trump has occasionally not paid ...,
+    # Trump boasted, “That makes me smart.”'
+    stems = ("breitbart_2016-10-03_the-latest", "huff-post_2016-09-27_hillary-clinton-goes")
+    for stem in stems:
+        assert _quote(enricher, "dev", stem, "That makes me smart").speaker == "Donald Trump"

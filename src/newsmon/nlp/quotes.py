@@ -104,6 +104,7 @@ _AFTER_CLOSING = re.compile(r"[”\"]?[^\S\n]*,?[^\S\n]*")
 # After a name: an apposition between commas (", a top Trump surrogate,") or none, then a word.
 _APPOSITION_THEN_WORD = re.compile(r"(?:,[^,“”\"\n]{1,100},)?[^\S\n]+(?P<verb>[a-z]+)\b")
 _MAX_NAME_WORDS = 6
+_CLAUSE_OPENERS = frozenset({"when", "whenever", "while", "after", "before", "because", "since", "until"})
 _TITLE_SMALL_WORDS = frozenset({"a", "an", "and", "at", "by", "for", "in", "of", "on", "the", "to", "with"})
 # How far a title or description before a speaker's name may reach ("Tulsa police Chief").
 _DESCRIPTION_CHARS = 60
@@ -217,7 +218,7 @@ def extract_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
     # A full-sentence quote with no attribution at all usually continues the last
     # speaker, or comes from the person the paragraph just named.
     for i, quote in enumerate(attributed):
-        if quote.speaker_mention is not None or quote.kind != "quote":
+        if quote.speaker_mention is not None or quote.kind != "quote" or _looks_like_a_title(quote.text):
             continue
         earlier = next(
             (
@@ -243,8 +244,17 @@ def extract_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
                 }
             )
     _join_interrupted(doc, spans, attributed)
-    quotes.extend(attributed)
+    quotes.extend(q for q in attributed if _said(q))
     return sorted([*quotes, *post_spans], key=lambda q: q.start)
+
+
+def _said(quote: Quote) -> bool:
+    """Quotation marks with neither a cue nor anyone to say them hold no quote: scare quotes
+    ("the “elites” in this country"). Names of shows, laws and slogans (“show, “The
+    Apprentice.””) need both: a speaker the sentence around them offers is not enough."""
+    if _looks_like_a_title(quote.text):
+        return quote.cue is not None and quote.speaker_mention is not None
+    return quote.cue is not None or quote.speaker_mention is not None
 
 
 def _join_interrupted(doc: Doc, spans: list[QuoteSpan], attributed: list[Quote]) -> None:
@@ -447,7 +457,11 @@ def _attribute(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> Quote:
     if inverted is not None:
         speaker, mention, cue = inverted
     else:
-        cue, subject = _governing_cue(doc, span, index) or _cue_and_subject(doc, span, sentences, index)
+        cue, subject = (
+            _cue_right_after(doc, span)
+            or _governing_cue(doc, span, index)
+            or _cue_and_subject(doc, span, sentences, index)
+        )
     if subject is not None:
         speaker, mention = _resolve_speaker(doc, subject, span, index)
     if mention is None:
@@ -513,6 +527,31 @@ def _named_right_after(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> tuple[
     return None
 
 
+def _cue_right_after(doc: Doc, span: QuoteSpan) -> tuple[str, Token] | None:
+    """The cue of ``“...,” the union wrote`` / ``“...?” he asks``: the first verb after the
+    closing mark is a cue and its subject stands between them, whoever it names."""
+    text = doc_text(doc)
+    match = _AFTER_CLOSING.match(text, span.end)
+    if match is None or not text.startswith(("”", '"'), span.end):
+        return None
+    end = min(len(text), match.end() + _DESCRIPTION_CHARS)
+    after = doc.char_span(match.end(), end, alignment_mode="contract")
+    if after is None:
+        return None
+    content = text[span.start : span.end].rstrip()
+    # Only where the sentence goes on: “...,” or “...?” in lower case (“...?” She adds, is
+    # a sentence of its own, about what follows).
+    if not (content.endswith(",") or (content.endswith(("?", "!")) and after.text[:1].islower())):
+        return None
+    for token in after:
+        if _a_verb_or_break(token) or token.pos_ == "VERB":
+            subject = _subject_of(token, span) if _is_cue(token) else None
+            if subject is not None and after.start <= subject.i < token.i:
+                return _cue_text(token), subject
+            return None
+    return None
+
+
 def _names_after(doc: Doc, start: int, index: _EntityIndex) -> Iterator[tuple[Entity, int, int]]:
     """Who may be named first after ``start``: the person or body whose mention starts
     there, then people whose names end a description without a verb, comma or possessive
@@ -532,9 +571,12 @@ def _names_after(doc: Doc, start: int, index: _EntityIndex) -> Iterator[tuple[En
 
 
 def _a_verb_or_break(token: Token) -> bool:
-    """A lower-case verb (capitalised words of a title are often tagged verbs: "Tulsa") or
-    punctuation that ends a description."""
-    return (token.pos_ in ("VERB", "AUX") and token.is_lower) or token.text in ',;:“”"' or token.is_space
+    """A lower-case verb (capitalised words of a title are often tagged verbs: "Tulsa"), a
+    word that opens a clause of its own ("when Clinton blasted him"), or punctuation that
+    ends a description."""
+    if token.is_lower and (token.pos_ in ("VERB", "AUX", "SCONJ") or token.tag_ == "WRB"):
+        return True
+    return token.text in ',;:“”"' or token.is_space
 
 
 def _signature_after(doc: Doc, span: QuoteSpan, index: _EntityIndex) -> dict[str, Any] | None:
@@ -578,8 +620,8 @@ def _sentences_around(doc: Doc, span: QuoteSpan) -> list[Span]:
             chosen.append(sentence)
     if chosen:
         position = sentences.index(chosen[-1], first)
-        tail = doc_text(doc)[span.end : chosen[-1].end_char + 2].strip(' ”"’.,')
-        if position + 1 < len(sentences) and tail == "":
+        tail = doc_text(doc)[span.end : chosen[-1].end_char]
+        if position + 1 < len(sentences) and tail.strip(' ”"’.,?!') == "" and "\n" not in tail:
             chosen.append(sentences[position + 1])
     return chosen
 
@@ -649,10 +691,12 @@ def _cue_and_subject(
     candidates: list[tuple[int, Token, Token | None]] = []
     for sentence in sentences:
         for token in sentence:
-            if not _is_cue(token) or not _outside(token, span):
+            if not _is_cue(token) or not _outside(token, span) or _in_a_clause_of_time(token):
                 continue
             distance = min(abs(token.idx - span.start), abs(token.idx - span.end))
-            subject = _subject_of(token, span) or _name_just_before(doc, token, span, index)
+            subject = _subject_of(token, span)
+            if subject is None or not _names_someone(doc, subject, span, index):
+                subject = _name_just_before(doc, token, span, index) or subject
             candidates.append((distance, token, subject))
     candidates.sort(key=lambda c: c[0])
     # Prefer the nearest cue whose subject names someone; else the nearest cue at all.
@@ -663,6 +707,15 @@ def _cue_and_subject(
         if subject is not None:
             return _cue_text(token), subject
     return (_cue_text(candidates[0][1]), None) if candidates else (None, None)
+
+
+def _in_a_clause_of_time(verb: Token) -> bool:
+    """A cue verb in a clause of time or cause beside the quote ("“That makes me smart,”
+    when Clinton blasted him"; "When Clinton noted that..., Trump boasted, “...”"): it
+    says what prompted the quotation, not who said it."""
+    return verb.dep_ == "advcl" and any(
+        child.dep_ in ("mark", "advmod") and child.lower_ in _CLAUSE_OPENERS for child in verb.children
+    )
 
 
 def _introduced_before(
