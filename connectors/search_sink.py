@@ -1,13 +1,10 @@
-"""Writing to the search engine from Beam: bulk batches sent in the background, all
-acknowledged before the bundle ends."""
+"""Writing to the search engine from Beam: bulk batches, flushed before the bundle ends."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Protocol
@@ -47,19 +44,6 @@ def to_index_action(article: Indexable, indexed_at: datetime) -> IndexAction:
     return IndexAction(article.id, document)
 
 
-@dataclass
-class _Sent:
-    """One batch on its way to the engine: its articles, the dead letters of documents
-    that could not be made (before the request) and of those refused alone (filled in by
-    the request), and the request's report once acknowledged."""
-
-    articles: list[Indexable]
-    letters: list[DeadLetter]
-    refused: list[DeadLetter]
-    started: float
-    report: Future[BulkReport]
-
-
 class _WriteToSearchIndexFn(beam.DoFn):
     def __init__(self, settings: SearchSettings, index: str) -> None:
         self._settings = settings
@@ -71,9 +55,6 @@ class _WriteToSearchIndexFn(beam.DoFn):
 
     def setup(self) -> None:
         self._engine: SearchEngine = connect_search_engine(self._settings)
-        # One request in flight at a time, sent while the stages before go on with the
-        # next articles; the bundle ends (and its offsets commit) once it is acknowledged.
-        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"bulk-{self._index}")
         info = self._engine.info()
         _LOG.info(
             "indexing into %s %s at %s index=%s",
@@ -85,34 +66,24 @@ class _WriteToSearchIndexFn(beam.DoFn):
 
     def start_bundle(self) -> None:
         self._buffer: list[Indexable] = []
-        self._buffered_since = 0.0
-        self._in_flight: _Sent | None = None
 
     def process(self, article: Indexable) -> Iterator[TaggedOutput]:
-        if not self._buffer:
-            self._buffered_since = time.monotonic()
         self._buffer.append(article)
-        due = time.monotonic() - self._buffered_since >= self._settings.bulk_flush_seconds
-        if due or len(self._buffer) >= self._settings.bulk_max_docs:
-            for letter in self._send():
+        if len(self._buffer) >= self._settings.bulk_max_docs:
+            for letter in self._flush():
                 yield TaggedOutput(REJECTED, letter)
 
     def finish_bundle(self) -> Iterator[TaggedOutput]:
-        for letter in self._send() + self._acknowledged():
+        for letter in self._flush():
             yield TaggedOutput(
                 REJECTED, WindowedValue(letter, GlobalWindow().max_timestamp(), (GlobalWindow(),))
             )
 
-    def _send(self) -> list[DeadLetter]:
-        """Wait for the batch in flight, then send the buffer in the background; the dead
-        letters of the batch acknowledged."""
-        letters = self._acknowledged()
-        if self._buffer:
-            articles, self._buffer = self._buffer, []
-            self._in_flight = self._submit(articles)
-        return letters
-
-    def _submit(self, articles: list[Indexable]) -> _Sent:
+    def _flush(self) -> list[DeadLetter]:
+        if not self._buffer:
+            return []
+        articles, self._buffer = self._buffer, []
+        started = time.monotonic()
         now = datetime.now(UTC)
         actions: list[tuple[Indexable, IndexAction]] = []
         letters: list[DeadLetter] = []
@@ -122,20 +93,8 @@ class _WriteToSearchIndexFn(beam.DoFn):
                 letters.append(action)
             else:
                 actions.append((article, action))
-        refused: list[DeadLetter] = []
-        report = self._sender.submit(self._index_all, actions, refused)
-        return _Sent(articles, letters, refused, time.monotonic(), report)
-
-    def _acknowledged(self) -> list[DeadLetter]:
-        """Wait for the batch in flight (re-raising what made it fail: the engine down);
-        count it, and return its dead letters. Beam's metrics are counted here, in the
-        bundle's thread: they are not kept for other threads."""
-        sent, self._in_flight = self._in_flight, None
-        if sent is None:
-            return []
-        report = sent.report.result()
-        elapsed_ms = int((time.monotonic() - sent.started) * 1000)
-        letters = sent.letters + sent.refused
+        report = self._index_all(actions, letters)
+        elapsed_ms = int((time.monotonic() - started) * 1000)
         self._latency.update(elapsed_ms)
         self._indexed.inc(len(report.indexed))
         self._retries.inc(report.retries)
@@ -145,13 +104,13 @@ class _WriteToSearchIndexFn(beam.DoFn):
         _LOG.info(
             "bulk_flush index=%s docs=%d indexed=%d rejected=%d retries=%d ms=%d",
             self._index,
-            len(sent.articles),
+            len(articles),
             len(report.indexed),
             len(report.failed) + len(letters),
             report.retries,
             elapsed_ms,
         )
-        by_id = {a.id: a for a in sent.articles}
+        by_id = {a.id: a for a in articles}
         letters += [
             DeadLetter.of_model(
                 STAGE,
@@ -189,9 +148,6 @@ class _WriteToSearchIndexFn(beam.DoFn):
         return report
 
     def teardown(self) -> None:
-        sender = getattr(self, "_sender", None)
-        if sender is not None:
-            sender.shutdown(wait=True)
         engine = getattr(self, "_engine", None)
         if engine is not None:
             engine.close()
@@ -200,11 +156,9 @@ class _WriteToSearchIndexFn(beam.DoFn):
 class WriteToSearchIndex(beam.PTransform[PCollection[Indexable], DoOutputsTuple]):
     """Indexes articles (plain or enriched) in bulk with idempotent ids.
 
-    A batch is sent once it holds ``search.bulk_max_docs`` documents or its first one has
-    waited ``search.bulk_flush_seconds``, in the background while the next articles are
-    enriched (one request in flight), and the rest at the end of each bundle, which waits
-    for every request: the bundle's Kafka offsets are committed only after the engine
-    acknowledged its documents. Documents the engine refuses for good come out as
+    Batches hold at most ``search.bulk_max_docs`` documents and are flushed at the end
+    of each bundle, so the bundle's Kafka offsets are committed only after the engine
+    acknowledged them. Documents the engine refuses for good come out as
     :class:`DeadLetter` elements (``result.rejected``).
     """
 

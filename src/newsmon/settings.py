@@ -170,13 +170,6 @@ class SearchSettings(BaseModel):
         ),
     )
     bulk_max_docs: PositiveInt = 500
-    bulk_flush_seconds: PositiveFloat = Field(
-        default=1.0,
-        description=(
-            "The pipeline sends a batch of documents once its first has waited this long "
-            "(or it holds bulk_max_docs), while the next articles are processed."
-        ),
-    )
     bulk_max_bytes: PositiveInt = 5 * 1024 * 1024
     bulk_max_retries: PositiveInt = 8
     bulk_initial_backoff: PositiveFloat = 0.5
