@@ -73,8 +73,12 @@ class BundleBudget:
     bundle (the read and every stage after it, fused) takes about ``seconds``.
 
     The time per record is measured on finished bundles (from the first poll that returned
-    records to the bundle's finalizer, over the records it read) and smoothed; until the
-    first measure a bundle takes ``most`` records. A poll takes at most ``most`` records.
+    records to the bundle's finalizer, over the records it read); until the first measure a
+    bundle takes ``most`` records. A poll takes at most ``most`` records. A bundle faster
+    per record than the estimate is believed at once: the first bundles of a run carry its
+    one-off costs (the models' first calls, connections) and small bundles their fixed
+    costs, and a slow estimate only keeps bundles small. A slower one moves the estimate
+    halfway, so that one long article does not shrink the next bundles to nothing.
     """
 
     _SMOOTHING = 0.5
@@ -112,7 +116,9 @@ class BundleBudget:
             measured = max(at - now, 0.0) / bundle.taken
             previous = self._per_record
             self._per_record = (
-                measured if previous is None else previous + self._SMOOTHING * (measured - previous)
+                measured
+                if previous is None or measured <= previous
+                else previous + self._SMOOTHING * (measured - previous)
             )
 
         return finished

@@ -34,15 +34,22 @@ def _bundle(budget: BundleBudget, records: int, seconds: float) -> None:
     finished(seconds)
 
 
-def test_the_estimate_follows_the_pipeline_smoothly_and_never_stops_reading() -> None:
+def test_a_faster_bundle_is_believed_at_once_a_slower_one_halfway() -> None:
     budget = BundleBudget(seconds=15, most=500)
-    _bundle(budget, 100, 100.0)  # 1 s per record
+    _bundle(budget, 4, 4.0)  # 1 s per record: a first bundle, with the models' first calls
     budget.start()
     assert budget.allowance() == 15
-    _bundle(budget, 15, 1.5)  # 0.1 s: the estimate moves halfway there
-    assert budget.seconds_per_record == 0.55
+    _bundle(budget, 15, 1.5)  # 0.1 s: believed at once, the next bundle fills its time
+    assert budget.seconds_per_record == 0.1
     budget.start()
-    assert budget.allowance() == 27
+    assert budget.allowance() == 150
+    _bundle(budget, 150, 45.0)  # 0.3 s (long articles): the estimate moves halfway there
+    assert budget.seconds_per_record == 0.2
+    budget.start()
+    assert budget.allowance() == 75
+
+
+def test_a_bundle_slower_than_its_time_still_reads_a_record() -> None:
     slow = BundleBudget(seconds=15, most=500)
     _bundle(slow, 1, 60.0)  # slower than the budget itself
     slow.start()

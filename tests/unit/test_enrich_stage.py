@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import apache_beam as beam
 from apache_beam.pipeline import Pipeline
 from apache_beam.pvalue import TaggedOutput
 from apache_beam.runners.portability.fn_api_runner.fn_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
 
 from newsmon.models.article import Article
-from newsmon.models.enrichment import EnrichedArticle
 from newsmon.nlp.enrich import Enricher
 from newsmon.pipelines.stages.enrich import DEAD_LETTERS, STAGE, EnrichArticles, _EnrichBatchFn
 from newsmon.settings import NlpSettings
@@ -24,6 +28,30 @@ def test_stage_enriches_in_beam() -> None:
             names,
             equal_to([["Boris Johnson", "Kremlin", "Ukraine", "Vladimir Putin"]] * 3),
         )
+
+
+def _bundle(enricher: Enricher, batches: list[list[Article]]) -> list[WindowedValue | TaggedOutput]:
+    """One bundle of ``batches`` through the stage's DoFn, as the runner calls it."""
+    fn = _EnrichBatchFn(NlpSettings())
+    fn._enricher = enricher
+    fn._thread = ThreadPoolExecutor(max_workers=1)
+    fn.start_bundle()
+    window = GlobalWindow()
+    try:
+        outputs = [o for batch in batches for o in fn.process(batch, MIN_TIMESTAMP, window)]
+        return outputs + list(fn.finish_bundle())
+    finally:
+        fn.teardown()
+
+
+def test_every_batch_of_a_bundle_is_passed_on_in_order_by_its_end(enricher: Enricher) -> None:
+    """The batches are enriched on a thread, ahead of the stages after it: by the end of
+    the bundle (when its offsets are committed) every article has come out, in order."""
+    articles = [Article(title=f"Call {i}", body=BODY, source="t", source_id=str(i)) for i in range(7)]
+    batches = [articles[i : i + 2] for i in range(0, len(articles), 2)]
+    outputs = _bundle(enricher, batches)
+    assert all(isinstance(o, WindowedValue) and o.windows == (GlobalWindow(),) for o in outputs)
+    assert [o.value.id for o in outputs if isinstance(o, WindowedValue)] == [a.id for a in articles]
 
 
 class _FailsOn(Enricher):
@@ -47,11 +75,9 @@ def test_an_article_that_breaks_a_core_is_dead_lettered_and_the_rest_go_on(
         enricher.nlp, enricher.kb, enricher.gazetteer, enricher.taxonomy, 100_000, enricher.multilingual
     )
     failing.poison_id = bad.id
-    fn = _EnrichBatchFn(NlpSettings())
-    fn._enricher = failing
-    outputs = list(fn.process([good, bad]))
-    enriched = [o for o in outputs if isinstance(o, EnrichedArticle)]
-    letters = [o.value for o in outputs if isinstance(o, TaggedOutput) and o.tag == DEAD_LETTERS]
+    outputs = _bundle(failing, [[good, bad]])
+    enriched = [o.value for o in outputs if isinstance(o, WindowedValue)]
+    letters = [o.value.value for o in outputs if isinstance(o, TaggedOutput) and o.tag == DEAD_LETTERS]
     assert [e.id for e in enriched] == [good.id]
     assert len(letters) == 1 and letters[0].stage == STAGE
     assert "RecursionError: pathological text" in letters[0].reason
