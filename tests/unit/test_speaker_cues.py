@@ -176,3 +176,19 @@ def test_a_cue_in_a_clause_of_time_is_not_the_quotations(enricher: Enricher) -> 
     stems = ("breitbart_2016-10-03_the-latest", "huff-post_2016-09-27_hillary-clinton-goes")
     for stem in stems:
         assert _quote(enricher, "dev", stem, "That makes me smart").speaker == "Donald Trump"
+
+
+def test_a_transcripts_turns_are_their_labels_speakers(enricher: Enricher) -> None:
+    # '"WALLACE: Let’s start with breaking news ...', '"PENCE: Well, look, Hillary Clinton
+    # apparently thinks this is an episode of “Shark Tank.” ...', then a paragraph that
+    # continues Pence's turn ('"But the truth is that Donald Trump ...'): the first words
+    # of each turn name people the rest of the transcript is about, not its speaker.
+    quotes = _quotes(enricher, "dev", "breitbart_2016-09-25_pence-gennifer-flowers-won-t-be-")
+    by_start = {q.text.split()[0] + " " + q.text.split()[1]: q for q in quotes}
+    assert by_start["Let’s start"].speaker == "Wallace"
+    assert by_start["Well, look,"].speaker == "Mike Pence"  # the label "PENCE", by surname
+    assert by_start["But the"].speaker == "Mike Pence"  # continues his turn
+    assert by_start["Governor, I"].speaker == "Wallace"
+    assert not any(q.text.startswith(("WALLACE:", "PENCE:")) for q in quotes)
+    # A quotation inside a turn is the turn speaker's: 'as “The Wall Street Journal” wrote'.
+    assert by_start["The Wall"].speaker == "Wallace"

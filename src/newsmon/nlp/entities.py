@@ -121,13 +121,15 @@ def _full_name_for(name: str, full_names: list[str], kb: KnowledgeBase) -> str |
     Several candidates (Donald and Melania Trump): the one the knowledge base gives for the
     short name, else the most mentioned.
     """
-    words = _apostrophes(name).split()
+    # A name in capitals (a transcript's "PENCE:", a byline) is the same name.
+    form = str.casefold if name.isupper() else str
+    words = form(_apostrophes(name)).split()
     candidates = [
         full
         for full in full_names
         if full != name
-        and set(words) <= set(_apostrophes(full).split())
-        and (_apostrophes(full).split()[-1] == words[-1] or (len(words) == 1 and full.split()[0] == words[0]))
+        and set(words) <= set(parts := form(_apostrophes(full)).split())
+        and (parts[-1] == words[-1] or (len(words) == 1 and parts[0] == words[0]))
     ]
     if len(candidates) > 1:
         known = kb.lookup(name)
@@ -173,6 +175,8 @@ def _group_for(
         longer = _full_name_for(name, full_person_names, kb)
         if longer is not None:
             name = longer
+        elif name.isupper() and len(name) > 3:
+            name = name.title()  # "WALLACE" is Wallace
     known = kb.lookup(name) or (kb.lookup(ent.text) if name in ent.text else None)
     if known is not None and _compatible(known.type, label):
         return groups.setdefault(known.key, _Group(known.canonical, known.type, known=known))

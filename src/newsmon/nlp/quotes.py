@@ -17,7 +17,10 @@ quotes running over several paragraphs), then attributed with the dependency par
 - a paragraph that only continues a quote keeps the previous speaker, and the second part
   of a quotation its cue interrupts ("“...,” he said, “...”") is marked as its part;
 - embedded social posts, a post's text followed by "- Name (@handle) date", go to Name;
-- a quotation signed at the end of its line ("...” ― Name") goes to Name.
+- a quotation signed at the end of its line ("...” ― Name") goes to Name;
+- in a transcript, a turn opening with its speaker's label in capitals ("PENCE: ...") is
+  the label's, resolved to the person of the article it names, and so are the paragraphs
+  that continue it.
 """
 
 from __future__ import annotations
@@ -121,6 +124,8 @@ _DOCUMENT_AUTHOR = re.compile(
     re.IGNORECASE,
 )
 MIN_QUOTE_WORDS = 2
+# A transcript turn's label: a speaker's name or title and name in capitals, a colon.
+_TURN_LABEL = re.compile(r"(?P<label>[A-Z][A-Z'’.\-]*(?: [A-Z][A-Z'’.\-]*){0,3}):[^\S\n]+")
 
 
 @dataclass(frozen=True)
@@ -147,16 +152,21 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
                 i += 1
                 continue
             end = _first_of(text, char, i + 1, p_end)
-            if end == -1 and char == '"' and "“" in text[i + 1 : p_end]:
+            starts_paragraph = i == p_start
+            turn = starts_paragraph and end == -1 and _TURN_LABEL.match(text, i + 1, p_end) is not None
+            if end == -1 and char == '"' and "“" in text[i + 1 : p_end] and not turn:
                 # An excerpt's straight mark left open over curly quotations: those are the quotes.
                 i += 1
                 continue
-            starts_paragraph = i == p_start
             if end == -1:
                 # News style: a quote running over paragraphs leaves each one unclosed.
                 if starts_paragraph or char != '"':
                     spans.append(QuoteSpan(i + 1, p_end, open_across and starts_paragraph, open_ended=True))
                     open_across = True
+                if turn:
+                    # A transcript's turn: the quotations the speaker quotes in it too.
+                    nested = find_quote_spans(text[i + 1 : p_end])
+                    spans += [QuoteSpan(i + 1 + n.start, i + 1 + n.end) for n in nested if not n.open_ended]
                 break
             spans.append(QuoteSpan(i + 1, end, open_across and starts_paragraph))
             open_across = False
@@ -201,6 +211,7 @@ def extract_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
     taken = [(q.start, q.end) for q in post_spans]
     spans = [s for s in find_quote_spans(doc_text(doc)) if not any(a <= s.start < b for a, b in taken)]
     attributed = [_attribute(doc, span, index) for span in spans]
+    _transcript_turns(doc, spans, attributed, index)
     # A quote running over paragraphs is attributed once, usually after its last part:
     # an unclosed paragraph takes the speaker of its continuation, else of what it continues.
     for i in reversed(range(len(spans))):
@@ -246,6 +257,62 @@ def extract_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
     _join_interrupted(doc, spans, attributed)
     quotes.extend(q for q in attributed if _said(q))
     return sorted([*quotes, *post_spans], key=lambda q: q.start)
+
+
+def _transcript_turns(doc: Doc, spans: list[QuoteSpan], attributed: list[Quote], index: _EntityIndex) -> None:
+    """A quotation opening a paragraph with a label in capitals ("WALLACE: Let's start
+    ...", "SEN. JOHN MCCAIN: ...") is a turn of a transcript: its speaker is the label,
+    the person of the article it names (by full name or surname, titles aside), else the
+    label itself; the quote is what follows the label. Paragraphs that continue the turn
+    (before the next label) and quotations inside it are its speaker's too, whatever their
+    own words name."""
+    text = doc_text(doc)
+    turn: Quote | None = None
+    for i, span in enumerate(spans):
+        if turn is not None and turn.start <= span.start < turn.end:
+            # Words the speaker quotes in the turn: the speaker's, by their own cue if any.
+            attributed[i] = _same_speaker(attributed[i], turn).model_copy(update={"cue": attributed[i].cue})
+            continue
+        label = _TURN_LABEL.match(text, span.start, span.end) if _opens_paragraph(text, span) else None
+        if label is not None and sum(c.isalpha() for c in label["label"]) >= 2:
+            start = label.end()
+            who = _labelled_person(label["label"], index)
+            turn = attributed[i] = Quote(
+                text=text[start : span.end],
+                start=start,
+                end=span.end,
+                speaker=who.canonical if who else label["label"].title(),
+                speaker_key=who.key if who else None,
+                speaker_mention=Mention(
+                    text=label["label"], start=label.start("label"), end=label.end("label")
+                ),
+                kind="quote",
+            )
+        elif turn is not None and span.continues_previous:
+            attributed[i] = _same_speaker(attributed[i], turn)
+        else:
+            turn = None
+
+
+def _opens_paragraph(text: str, span: QuoteSpan) -> bool:
+    """Whether only the quotation mark stands between the paragraph's start and the span."""
+    line_start = text.rfind("\n", 0, span.start) + 1
+    return span.start - line_start <= 1
+
+
+def _labelled_person(label: str, index: _EntityIndex) -> Entity | None:
+    """The person a transcript label names: one whose full name it holds ("SEN. JOHN
+    MCCAIN"), else the one person with its last word as surname ("PENCE")."""
+    from newsmon.nlp.names import HONORIFICS
+
+    words = [w for w in label.split() if w.casefold() not in HONORIFICS and not w.endswith(".")]
+    if not words:
+        return None
+    wanted = " ".join(words).casefold()
+    for _, _, entity in index.mentions:
+        if entity.type == "PERSON" and entity.canonical.casefold() == wanted:
+            return entity
+    return index.person_by_surname(words[-1].title())
 
 
 def _said(quote: Quote) -> bool:
