@@ -192,3 +192,11 @@ def test_a_transcripts_turns_are_their_labels_speakers(enricher: Enricher) -> No
     assert not any(q.text.startswith(("WALLACE:", "PENCE:")) for q in quotes)
     # A quotation inside a turn is the turn speaker's: 'as “The Wall Street Journal” wrote'.
     assert by_start["The Wall"].speaker == "Wallace"
+
+
+def test_one_label_in_capitals_makes_no_transcript() -> None:
+    one = '"UPDATE: The senator called it “a disgrace” and left.\n\nMore follows.'
+    two = one + '\n\n"SMITH: We will see about “a disgrace” tomorrow.'
+    assert [one[s.start : s.end] for s in find_quote_spans(one)] == ["a disgrace"]
+    turns = [two[s.start : s.end] for s in find_quote_spans(two)]
+    assert turns[0].startswith("UPDATE: The senator") and "a disgrace" in turns

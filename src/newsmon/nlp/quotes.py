@@ -18,9 +18,9 @@ quotes running over several paragraphs), then attributed with the dependency par
   of a quotation its cue interrupts ("“...,” he said, “...”") is marked as its part;
 - embedded social posts, a post's text followed by "- Name (@handle) date", go to Name;
 - a quotation signed at the end of its line ("...” ― Name") goes to Name;
-- in a transcript, a turn opening with its speaker's label in capitals ("PENCE: ...") is
-  the label's, resolved to the person of the article it names, and so are the paragraphs
-  that continue it.
+- in a transcript (two turns or more), a turn opening with its speaker's label in capitals
+  ("PENCE: ...") is the label's, resolved to the person of the article it names, and so
+  are the paragraphs that continue it and the quotations inside it.
 """
 
 from __future__ import annotations
@@ -142,6 +142,9 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
     """Quotation contents in ``text``, in order; offsets exclude the quotation marks."""
     spans: list[QuoteSpan] = []
     paragraphs = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    transcript = (
+        sum(text[p] in _OPENERS and _label_at(text, p + 1, q) is not None for p, q in paragraphs) >= 2
+    )
     open_across = False
     for p_start, p_end in paragraphs:
         i = p_start
@@ -153,7 +156,12 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
                 continue
             end = _first_of(text, char, i + 1, p_end)
             starts_paragraph = i == p_start
-            turn = starts_paragraph and end == -1 and _TURN_LABEL.match(text, i + 1, p_end) is not None
+            turn = (
+                transcript
+                and starts_paragraph
+                and end == -1
+                and _TURN_LABEL.match(text, i + 1, p_end) is not None
+            )
             if end == -1 and char == '"' and "“" in text[i + 1 : p_end] and not turn:
                 # An excerpt's straight mark left open over curly quotations: those are the quotes.
                 i += 1
@@ -260,21 +268,23 @@ def extract_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
 
 
 def _transcript_turns(doc: Doc, spans: list[QuoteSpan], attributed: list[Quote], index: _EntityIndex) -> None:
-    """A quotation opening a paragraph with a label in capitals ("WALLACE: Let's start
-    ...", "SEN. JOHN MCCAIN: ...") is a turn of a transcript: its speaker is the label,
-    the person of the article it names (by full name or surname, titles aside), else the
-    label itself; the quote is what follows the label. Paragraphs that continue the turn
-    (before the next label) and quotations inside it are its speaker's too, whatever their
-    own words name."""
+    """Where two quotations or more open their paragraphs with a label in capitals
+    ("WALLACE: Let's start ...", "SEN. JOHN MCCAIN: ..."), each is a turn of a transcript:
+    its speaker is the label, the person of the article it names (by full name or surname,
+    titles aside), else the label itself; the quote is what follows the label. Paragraphs
+    that continue the turn (before the next label) and quotations inside it are its
+    speaker's too, whatever their own words name."""
     text = doc_text(doc)
+    labels = [_turn_label(text, span) for span in spans]
+    if sum(label is not None for label in labels) < 2:
+        return  # one label is no transcript ("“BREAKING: ...”" in a quoted post)
     turn: Quote | None = None
-    for i, span in enumerate(spans):
+    for i, (span, label) in enumerate(zip(spans, labels, strict=True)):
         if turn is not None and turn.start <= span.start < turn.end:
             # Words the speaker quotes in the turn: the speaker's, by their own cue if any.
             attributed[i] = _same_speaker(attributed[i], turn).model_copy(update={"cue": attributed[i].cue})
             continue
-        label = _TURN_LABEL.match(text, span.start, span.end) if _opens_paragraph(text, span) else None
-        if label is not None and sum(c.isalpha() for c in label["label"]) >= 2:
+        if label is not None:
             start = label.end()
             who = _labelled_person(label["label"], index)
             turn = attributed[i] = Quote(
@@ -294,10 +304,17 @@ def _transcript_turns(doc: Doc, spans: list[QuoteSpan], attributed: list[Quote],
             turn = None
 
 
-def _opens_paragraph(text: str, span: QuoteSpan) -> bool:
-    """Whether only the quotation mark stands between the paragraph's start and the span."""
-    line_start = text.rfind("\n", 0, span.start) + 1
-    return span.start - line_start <= 1
+def _turn_label(text: str, span: QuoteSpan) -> re.Match[str] | None:
+    """The label a quotation opening its paragraph starts with ("PENCE: "), if any."""
+    if span.start - (text.rfind("\n", 0, span.start) + 1) > 1:
+        return None  # more than the quotation mark before it in its paragraph
+    return _label_at(text, span.start, span.end)
+
+
+def _label_at(text: str, start: int, end: int) -> re.Match[str] | None:
+    """A transcript turn's label at ``start`` (two letters or more: not "Q:")."""
+    label = _TURN_LABEL.match(text, start, end)
+    return label if label is not None and sum(c.isalpha() for c in label["label"]) >= 2 else None
 
 
 def _labelled_person(label: str, index: _EntityIndex) -> Entity | None:
