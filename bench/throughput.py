@@ -185,17 +185,20 @@ def pipeline_run(
     with bench_world(partitions=PARTITIONS) as world, _runner_processes(world, runner) as extra_pids:
         topic = world.kafka.articles_topic
         producer = make_producer(world.kafka, linger_ms=5)
-        # The warm-up articles wait in the topic when the pipeline starts: they load the
-        # models of every worker before the clock starts.
-        for partition, raw in enumerate(warm[:PARTITIONS]):
-            producer.send(topic, key=parse_article(raw).id.encode(), value=raw, partition=partition)
-        producer.flush()
+
+        def produce(articles: list[bytes]) -> None:
+            """Round robin over the partitions: every share gets the same number of articles."""
+            for i, raw in enumerate(articles):
+                producer.send(topic, key=parse_article(raw).id.encode(), value=raw, partition=i % PARTITIONS)
+            producer.flush()
+
+        # One article per partition waits in the topic when the pipeline starts: they load
+        # the models of every worker.
+        produce(warm[:PARTITIONS])
         pipelines = _start_pipelines(world, runner)
         try:
             assert wait_until(lambda: world.indexed() >= PARTITIONS, 240, 0.5), "pipeline did not start"
-            for i, raw in enumerate(warm[PARTITIONS:]):
-                producer.send(topic, key=parse_article(raw).id.encode(), value=raw, partition=i % PARTITIONS)
-            producer.flush()
+            produce(warm[PARTITIONS:])
             assert wait_until(lambda: world.indexed() >= len(warm), 600, 0.25), "warm-up did not drain"
             services = ServicesManager(load_settings())
             names = (
@@ -211,10 +214,7 @@ def pipeline_run(
             }
             cpu_before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
             started = time.perf_counter()
-            # Round robin over the partitions: every share gets the same number of articles.
-            for i, raw in enumerate(lines):
-                producer.send(topic, key=parse_article(raw).id.encode(), value=raw, partition=i % PARTITIONS)
-            producer.flush()
+            produce(lines)
             producer.close()
             total = len(warm) + len(lines)
             assert wait_until(lambda: world.indexed() >= total, 1800, 0.25), "pipeline did not drain"

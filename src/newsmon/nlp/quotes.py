@@ -136,12 +136,16 @@ class QuoteSpan:
     end: int
     continues_previous: bool = False
     open_ended: bool = False
+    # A transcript's turn: it opens its paragraph with a speaker's label ("PENCE: ...").
+    turn: bool = False
 
 
 def find_quote_spans(text: str) -> list[QuoteSpan]:
     """Quotation contents in ``text``, in order; offsets exclude the quotation marks."""
     spans: list[QuoteSpan] = []
     paragraphs = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    # Two paragraphs or more opening with a label make a transcript, one does not
+    # ("“BREAKING: ...”" in a quoted post).
     transcript = (
         sum(text[p] in _OPENERS and _label_at(text, p + 1, q) is not None for p, q in paragraphs) >= 2
     )
@@ -156,12 +160,7 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
                 continue
             end = _first_of(text, char, i + 1, p_end)
             starts_paragraph = i == p_start
-            turn = (
-                transcript
-                and starts_paragraph
-                and end == -1
-                and _TURN_LABEL.match(text, i + 1, p_end) is not None
-            )
+            turn = transcript and starts_paragraph and _label_at(text, i + 1, p_end) is not None
             if end == -1 and char == '"' and "“" in text[i + 1 : p_end] and not turn:
                 # An excerpt's straight mark left open over curly quotations: those are the quotes.
                 i += 1
@@ -169,14 +168,16 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
             if end == -1:
                 # News style: a quote running over paragraphs leaves each one unclosed.
                 if starts_paragraph or char != '"':
-                    spans.append(QuoteSpan(i + 1, p_end, open_across and starts_paragraph, open_ended=True))
+                    spans.append(
+                        QuoteSpan(i + 1, p_end, open_across and starts_paragraph, open_ended=True, turn=turn)
+                    )
                     open_across = True
                 if turn:
                     # A transcript's turn: the quotations the speaker quotes in it too.
                     nested = find_quote_spans(text[i + 1 : p_end])
                     spans += [QuoteSpan(i + 1 + n.start, i + 1 + n.end) for n in nested if not n.open_ended]
                 break
-            spans.append(QuoteSpan(i + 1, end, open_across and starts_paragraph))
+            spans.append(QuoteSpan(i + 1, end, open_across and starts_paragraph, turn=turn))
             open_across = False
             i = end + 1
         else:
@@ -268,22 +269,20 @@ def extract_quotes(doc: Doc, entities: list[Entity]) -> list[Quote]:
 
 
 def _transcript_turns(doc: Doc, spans: list[QuoteSpan], attributed: list[Quote], index: _EntityIndex) -> None:
-    """Where two quotations or more open their paragraphs with a label in capitals
-    ("WALLACE: Let's start ...", "SEN. JOHN MCCAIN: ..."), each is a turn of a transcript:
-    its speaker is the label, the person of the article it names (by full name or surname,
-    titles aside), else the label itself; the quote is what follows the label. Paragraphs
-    that continue the turn (before the next label) and quotations inside it are its
-    speaker's too, whatever their own words name."""
+    """A transcript's turns (``QuoteSpan.turn``: two quotations or more open their
+    paragraphs with a label in capitals, "WALLACE: Let's start ...", "SEN. JOHN MCCAIN:
+    ..."): a turn's speaker is the label, the person of the article it names (by full name
+    or surname, titles aside), else the label itself; the quote is what follows the label.
+    Paragraphs that continue the turn (before the next label) and quotations inside it are
+    its speaker's too, whatever their own words name."""
     text = doc_text(doc)
-    labels = [_turn_label(text, span) for span in spans]
-    if sum(label is not None for label in labels) < 2:
-        return  # one label is no transcript ("“BREAKING: ...”" in a quoted post)
     turn: Quote | None = None
-    for i, (span, label) in enumerate(zip(spans, labels, strict=True)):
+    for i, span in enumerate(spans):
         if turn is not None and turn.start <= span.start < turn.end:
             # Words the speaker quotes in the turn: the speaker's, by their own cue if any.
             attributed[i] = _same_speaker(attributed[i], turn).model_copy(update={"cue": attributed[i].cue})
             continue
+        label = _label_at(text, span.start, span.end) if span.turn else None
         if label is not None:
             start = label.end()
             who = _labelled_person(label["label"], index)
@@ -302,13 +301,6 @@ def _transcript_turns(doc: Doc, spans: list[QuoteSpan], attributed: list[Quote],
             attributed[i] = _same_speaker(attributed[i], turn)
         else:
             turn = None
-
-
-def _turn_label(text: str, span: QuoteSpan) -> re.Match[str] | None:
-    """The label a quotation opening its paragraph starts with ("PENCE: "), if any."""
-    if span.start - (text.rfind("\n", 0, span.start) + 1) > 1:
-        return None  # more than the quotation mark before it in its paragraph
-    return _label_at(text, span.start, span.end)
 
 
 def _label_at(text: str, start: int, end: int) -> re.Match[str] | None:
